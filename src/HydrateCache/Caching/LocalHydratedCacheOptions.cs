@@ -1,0 +1,30 @@
+using Microsoft.Extensions.Logging;
+
+namespace HydrateCache;
+
+/// <summary>Options of a <see cref="LocalHydratedCache{T}"/>.</summary>
+public sealed class LocalHydratedCacheOptions
+{
+    /// <summary>Gets or sets the name used in logs, usually the channel name.</summary>
+    /// <value>Defaults to "default".</value>
+    public string Name { get; set; } = "default";
+
+    /// <summary>
+    /// Gets or sets how long a deleted or expired key remembers its version, so that a late, older upsert cannot resurrect it.
+    /// </summary>
+    /// <value>Defaults to 10 minutes. Keep it above the longest delay a message can have in your transport.</value>
+    public TimeSpan TombstoneRetention { get; set; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>Gets or sets how often expired entries release their values and old tombstones are removed.</summary>
+    /// <value>Defaults to 30 seconds. Reads never return expired values, whatever the interval; <see cref="TimeSpan.Zero"/> or
+    /// <see cref="Timeout.InfiniteTimeSpan"/> disables the timer (call <see cref="LocalHydratedCache{T}.Sweep"/> yourself).</value>
+    public TimeSpan SweepInterval { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Gets or sets the clock used for expiry and tombstone retention.</summary>
+    /// <value>Defaults to <see cref="TimeProvider.System"/>.</value>
+    public TimeProvider TimeProvider { get; set; } = TimeProvider.System;
+
+    /// <summary>Gets or sets the logger factory.</summary>
+    /// <value>Defaults to none (no logging).</value>
+    public ILoggerFactory? LoggerFactory { get; set; }
+}

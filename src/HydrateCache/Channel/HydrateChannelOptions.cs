@@ -1,0 +1,67 @@
+using Microsoft.Extensions.Logging;
+
+namespace HydrateCache;
+
+/// <summary>Options of a <see cref="HydrateChannel{T}"/>.</summary>
+/// <typeparam name="T">The type of the cached values.</typeparam>
+public sealed class HydrateChannelOptions<T>
+{
+    /// <summary>Gets or sets the payload codec.</summary>
+    /// <value>Defaults to <see langword="null"/>: a <see cref="CborCodec{T}"/> is created, which fails at channel
+    /// construction when <typeparamref name="T"/> cannot be mapped.</value>
+    public ICodec<T>? Codec { get; set; }
+
+    /// <summary>Gets or sets a prefix prepended to the channel name to form the transport topic, for example "myapp.".</summary>
+    /// <value>Defaults to none: the topic is the channel name.</value>
+    public string? TopicPrefix { get; set; }
+
+    /// <summary>Gets or sets the id this channel instance stamps on its messages.</summary>
+    /// <value>Defaults to a new random id per channel instance. Two live instances must never share an id.</value>
+    public Guid? SenderId { get; set; }
+
+    /// <summary>Gets or sets the largest frame, in bytes, this channel publishes or accepts.</summary>
+    /// <value>Defaults to 1 MiB. Publishing a larger one throws <see cref="HydratePayloadTooLargeException"/>; receiving one
+    /// drops it as <see cref="HydrateDropReason.TooLarge"/>. A transport may have a smaller limit of its own.</value>
+    public int MaxMessageBytes { get; set; } = 1024 * 1024;
+
+    /// <summary>
+    /// Gets or sets a local cache that every successful publish of this channel instance is applied to, so the
+    /// publishing process reads its own writes as soon as <see cref="HydrateChannel{T}.PublishAsync(string, T, Ttl?, CancellationToken)"/>
+    /// returns. The transport's echo of the same message is recognised by its version and not applied twice.
+    /// </summary>
+    /// <value>Defaults to none.</value>
+    public LocalHydratedCache<T>? LocalCache { get; set; }
+
+    /// <summary>Gets or sets the clock for message versions and TTL checks.</summary>
+    /// <value>Defaults to <see cref="TimeProvider.System"/>.</value>
+    public TimeProvider TimeProvider { get; set; } = TimeProvider.System;
+
+    /// <summary>Gets or sets the logger factory.</summary>
+    /// <value>Defaults to none (no logging).</value>
+    public ILoggerFactory? LoggerFactory { get; set; }
+
+    /// <summary>Gets or sets the minimum time between two log messages about dropped frames of the same reason.</summary>
+    /// <value>Defaults to 10 seconds. Every drop is counted in <see cref="HydrateChannel{T}.Statistics"/> regardless.</value>
+    public TimeSpan DropLogInterval { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Uses <paramref name="codec"/> for payloads.</summary>
+    /// <param name="codec">The codec.</param>
+    /// <returns>These options, for chaining.</returns>
+    public HydrateChannelOptions<T> WithCodec(ICodec<T> codec)
+    {
+        ArgumentNullException.ThrowIfNull(codec);
+        Codec = codec;
+        return this;
+    }
+
+    /// <summary>Uses a pair of delegates as the payload codec, like the seed library's <c>WithEncoder</c>/<c>WithDecoder</c>.</summary>
+    /// <param name="codecId">The codec id written into every envelope, for example "json".</param>
+    /// <param name="encoder">Turns a value into bytes.</param>
+    /// <param name="decoder">Turns bytes back into a value; it should throw on malformed input.</param>
+    /// <returns>These options, for chaining.</returns>
+    public HydrateChannelOptions<T> WithCodec(string codecId, Func<T, byte[]> encoder, Func<ReadOnlyMemory<byte>, T> decoder)
+    {
+        Codec = new DelegateCodec<T>(codecId, encoder, decoder);
+        return this;
+    }
+}

@@ -1,0 +1,11 @@
+namespace HydrateCache;
+
+/// <summary>What a message does to the cached entry of its key. The numeric values are the wire values.</summary>
+public enum MessageKind
+{
+    /// <summary>Insert or replace the value of the key.</summary>
+    Upsert = 1,
+
+    /// <summary>Remove the key; a tombstone keeps older upserts from resurrecting it.</summary>
+    Delete = 2,
+}

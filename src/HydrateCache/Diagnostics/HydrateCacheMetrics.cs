@@ -1,0 +1,33 @@
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
+
+namespace HydrateCache;
+
+/// <summary>The <c>HydrateCache</c> meter: one per package, like Npgsql's and FusionCache's.</summary>
+internal static class HydrateCacheMetrics
+{
+    public const string MeterName = "HydrateCache";
+
+    private static readonly Meter Meter = new(MeterName, typeof(HydrateCacheMetrics).Assembly.GetName().Version?.ToString());
+
+    private static readonly Counter<long> Published = Meter.CreateCounter<long>("hydratecache.messages.published", "{message}", "Messages published by channels.");
+    private static readonly Counter<long> Received = Meter.CreateCounter<long>("hydratecache.messages.received", "{message}", "Frames received from transports.");
+    private static readonly Counter<long> Dropped = Meter.CreateCounter<long>("hydratecache.messages.dropped", "{message}", "Received frames dropped (malformed, unknown version, too large, undecodable).");
+    private static readonly Counter<long> HandlerFailures = Meter.CreateCounter<long>("hydratecache.handler.failures", "{message}", "Delivered messages whose handler threw.");
+
+    public static void OnPublished(string channel) => Published.Add(1, new KeyValuePair<string, object?>("hydratecache.channel", channel));
+
+    public static void OnReceived(string channel) => Received.Add(1, new KeyValuePair<string, object?>("hydratecache.channel", channel));
+
+    public static void OnHandlerFailed(string channel) => HandlerFailures.Add(1, new KeyValuePair<string, object?>("hydratecache.channel", channel));
+
+    public static void OnDropped(string channel, HydrateDropReason reason)
+    {
+        var tags = new TagList
+        {
+            { "hydratecache.channel", channel },
+            { "hydratecache.drop_reason", reason.ToString() },
+        };
+        Dropped.Add(1, tags);
+    }
+}

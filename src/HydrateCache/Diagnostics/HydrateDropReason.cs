@@ -1,0 +1,26 @@
+namespace HydrateCache;
+
+/// <summary>Why a received message was dropped instead of delivered.</summary>
+public enum HydrateDropReason
+{
+    /// <summary>The bytes are empty or do not start with the HydrateCache magic tag.</summary>
+    NotAFrame,
+
+    /// <summary>The frame declares a wire-format version this library cannot read.</summary>
+    UnsupportedVersion,
+
+    /// <summary>The bytes are not well-formed CBOR of the envelope's shape (truncated, garbage, trailing bytes, wrong types).</summary>
+    Malformed,
+
+    /// <summary>A field is out of its domain: unknown kind, empty key, bad sender id, or payload/TTL inconsistent with the kind.</summary>
+    InvalidField,
+
+    /// <summary>The frame is larger than the channel's <see cref="HydrateChannelOptions{T}.MaxMessageBytes"/>.</summary>
+    TooLarge,
+
+    /// <summary>The payload was written by another codec than the channel's.</summary>
+    CodecMismatch,
+
+    /// <summary>The channel's codec failed to decode the payload.</summary>
+    PayloadUndecodable,
+}

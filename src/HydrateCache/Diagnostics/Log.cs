@@ -1,0 +1,43 @@
+using Microsoft.Extensions.Logging;
+
+namespace HydrateCache;
+
+/// <summary>Every log message of the core package. Payloads and raw keys are never logged.</summary>
+internal static partial class Log
+{
+    [LoggerMessage(EventId = HydrateEventId.ChannelHandlerFailed, EventName = nameof(HydrateEventId.ChannelHandlerFailed), Level = LogLevel.Error,
+        Message = "A subscription handler of channel '{Channel}' threw; the message is skipped and the subscription continues")]
+    public static partial void ChannelHandlerFailed(this ILogger logger, Exception exception, string channel);
+
+    [LoggerMessage(EventId = HydrateEventId.ChannelSubscribed, EventName = nameof(HydrateEventId.ChannelSubscribed), Level = LogLevel.Debug,
+        Message = "Channel '{Channel}' subscribed to topic '{Topic}' as sender {SenderId}")]
+    public static partial void ChannelSubscribed(this ILogger logger, string channel, string topic, Guid senderId);
+
+    [LoggerMessage(EventId = HydrateEventId.ChannelUnsubscribed, EventName = nameof(HydrateEventId.ChannelUnsubscribed), Level = LogLevel.Debug,
+        Message = "Channel '{Channel}' unsubscribed from topic '{Topic}'")]
+    public static partial void ChannelUnsubscribed(this ILogger logger, string channel, string topic);
+
+    [LoggerMessage(EventId = HydrateEventId.ChannelPublishFailed, EventName = nameof(HydrateEventId.ChannelPublishFailed), Level = LogLevel.Warning,
+        Message = "Publishing to channel '{Channel}' failed")]
+    public static partial void ChannelPublishFailed(this ILogger logger, Exception exception, string channel);
+
+    [LoggerMessage(EventId = HydrateEventId.InMemoryHandlerFailed, EventName = nameof(HydrateEventId.InMemoryHandlerFailed), Level = LogLevel.Error,
+        Message = "A handler of in-memory topic '{Topic}' threw; the subscription continues")]
+    public static partial void InMemoryHandlerFailed(this ILogger logger, Exception exception, string topic);
+
+    [LoggerMessage(EventId = HydrateEventId.EnvelopeRejected, EventName = nameof(HydrateEventId.EnvelopeRejected), Level = LogLevel.Warning,
+        Message = "Channel '{Channel}' dropped a frame of {Length} bytes: {Reason} ({Suppressed} similar drops not logged since the last message)")]
+    public static partial void EnvelopeRejected(this ILogger logger, string channel, int length, HydrateDropReason reason, long suppressed);
+
+    [LoggerMessage(EventId = HydrateEventId.PayloadRejected, EventName = nameof(HydrateEventId.PayloadRejected), Level = LogLevel.Warning,
+        Message = "Channel '{Channel}' dropped an update from sender {SenderId}: {Reason} ({Suppressed} similar drops not logged since the last message)")]
+    public static partial void PayloadRejected(this ILogger logger, Exception? exception, string channel, Guid senderId, HydrateDropReason reason, long suppressed);
+
+    [LoggerMessage(EventId = HydrateEventId.CacheChangeHandlerFailed, EventName = nameof(HydrateEventId.CacheChangeHandlerFailed), Level = LogLevel.Error,
+        Message = "A change handler of local cache '{Cache}' threw")]
+    public static partial void CacheChangeHandlerFailed(this ILogger logger, Exception exception, string cache);
+
+    [LoggerMessage(EventId = HydrateEventId.CacheSwept, EventName = nameof(HydrateEventId.CacheSwept), Level = LogLevel.Trace,
+        Message = "Local cache '{Cache}' expired {Expired} entries and removed {Tombstones} old tombstones")]
+    public static partial void CacheSwept(this ILogger logger, string cache, int expired, int tombstones);
+}

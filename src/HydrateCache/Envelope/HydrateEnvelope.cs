@@ -1,0 +1,293 @@
+using System.Buffers;
+using System.Formats.Cbor;
+
+namespace HydrateCache;
+
+// Wire format v1 (frozen by EnvelopeGoldenBytesTests; described for other languages in docs/wire-format.md).
+//
+// A frame is one CBOR data item (RFC 8949), written with definite lengths and the shortest integer forms:
+//
+//   d9 d9 f7            tag 55799 "self-described CBOR": the magic that tells a HydrateCache frame from stray bytes
+//   8a                  array(10); a v1 reader accepts 10 items or more and ignores the extra ones, so fields can be
+//                       appended without a version bump; any change a v1 reader cannot ignore bumps item [0]
+//   [0] uint            format version: 1
+//   [1] uint            kind: 1 = upsert, 2 = delete
+//   [2] tstr            key: non-empty UTF-8
+//   [3] uint            version, physical part: Unix time in milliseconds (hybrid logical clock)
+//   [4] uint            version, logical counter (0 .. 2^32-1)
+//   [5] bstr(16)        sender id: a UUID in RFC 9562 (network, big-endian) byte order
+//   [6] uint            sender sequence on this channel: 1, 2, 3, ... (gap detection)
+//   [7] null | array(2) TTL: [ int start (Unix ms), uint duration (ms, > 0) ]; null when the value does not expire.
+//                       Always null for a delete.
+//   [8] null | tstr     codec id of the payload (e.g. "cbor"); null for a delete
+//   [9] null | bstr     payload, as written by that codec; null for a delete
+//
+// Readers reject (with an EnvelopeReadResult, never an exception): frames over the size limit, bytes that are not one
+// well-formed CBOR item, a missing magic tag, a format version other than 1, a wrong type in any field, an unknown kind,
+// an empty key, a sender id that is not 16 bytes, an upsert without codec id or payload, a delete with a payload or TTL,
+// a TTL with a non-positive duration, and trailing bytes after the item.
+
+/// <summary>One decoded frame of the wire format. The payload is still encoded by the codec named in <see cref="CodecId"/>.</summary>
+internal readonly record struct HydrateEnvelope(
+    MessageKind Kind,
+    string Key,
+    HybridTimestamp Version,
+    Guid SenderId,
+    ulong Sequence,
+    Ttl? Ttl,
+    string? CodecId,
+    ReadOnlyMemory<byte> Payload)
+{
+    /// <summary>The format version this library writes and reads.</summary>
+    public const int FormatVersion = 1;
+
+    /// <summary>The CBOR tag that starts every frame (self-described CBOR, RFC 8949 section 3.4.6).</summary>
+    public const ulong MagicTag = 55799;
+
+    private const int V1ItemCount = 10;
+
+    /// <summary>Encodes the envelope into a new array.</summary>
+    public byte[] ToArray()
+    {
+        var writer = new CborWriter(CborConformanceMode.Strict, convertIndefiniteLengthEncodings: false, allowMultipleRootLevelValues: false);
+        Write(writer);
+        return writer.Encode();
+    }
+
+    /// <summary>Encodes the envelope into <paramref name="destination"/>.</summary>
+    public void WriteTo(IBufferWriter<byte> destination)
+    {
+        var writer = new CborWriter(CborConformanceMode.Strict, convertIndefiniteLengthEncodings: false, allowMultipleRootLevelValues: false);
+        Write(writer);
+        var span = destination.GetSpan(writer.BytesWritten);
+        var written = writer.Encode(span);
+        destination.Advance(written);
+    }
+
+    private void Write(CborWriter writer)
+    {
+        writer.WriteTag((CborTag)MagicTag);
+        writer.WriteStartArray(V1ItemCount);
+        writer.WriteUInt32(FormatVersion);
+        writer.WriteUInt32((uint)Kind);
+        writer.WriteTextString(Key);
+        writer.WriteUInt64((ulong)Version.PhysicalTime);
+        writer.WriteUInt32(Version.Counter);
+
+        Span<byte> sender = stackalloc byte[16];
+        SenderId.TryWriteBytes(sender, bigEndian: true, out _);
+        writer.WriteByteString(sender);
+
+        writer.WriteUInt64(Sequence);
+        if (Ttl is { } ttl)
+        {
+            writer.WriteStartArray(2);
+            writer.WriteInt64(ttl.Start.ToUnixTimeMilliseconds());
+            writer.WriteUInt64((ulong)(ttl.Duration.Ticks / TimeSpan.TicksPerMillisecond));
+            writer.WriteEndArray();
+        }
+        else
+        {
+            writer.WriteNull();
+        }
+
+        if (CodecId is null)
+        {
+            writer.WriteNull();
+            writer.WriteNull();
+        }
+        else
+        {
+            writer.WriteTextString(CodecId);
+            writer.WriteByteString(Payload.Span);
+        }
+
+        writer.WriteEndArray();
+    }
+
+    /// <summary>Decodes one frame. Never throws for bad input: the result says what was wrong.</summary>
+    /// <param name="frame">The bytes received from the transport.</param>
+    /// <param name="maxFrameBytes">Frames longer than this are rejected before parsing.</param>
+    /// <param name="envelope">The decoded envelope when the result is <see cref="EnvelopeReadResult.Success"/>.</param>
+    public static EnvelopeReadResult TryRead(ReadOnlyMemory<byte> frame, int maxFrameBytes, out HydrateEnvelope envelope)
+    {
+        envelope = default;
+        if (frame.Length > maxFrameBytes)
+        {
+            return EnvelopeReadResult.TooLarge;
+        }
+
+        if (frame.IsEmpty)
+        {
+            return EnvelopeReadResult.NotAFrame;
+        }
+
+        try
+        {
+            return TryReadCore(new CborReader(frame, CborConformanceMode.Strict), out envelope);
+        }
+        catch (Exception ex) when (ex is CborContentException or InvalidOperationException or FormatException or OverflowException or ArgumentException)
+        {
+            // CborReader reports malformed data and unexpected data types with these.
+            envelope = default;
+            return EnvelopeReadResult.Malformed;
+        }
+    }
+
+    private static EnvelopeReadResult TryReadCore(CborReader reader, out HydrateEnvelope envelope)
+    {
+        envelope = default;
+        if (reader.PeekState() != CborReaderState.Tag || reader.ReadTag() != (CborTag)MagicTag)
+        {
+            return EnvelopeReadResult.NotAFrame;
+        }
+
+        var count = reader.ReadStartArray();
+        if (reader.PeekState() != CborReaderState.UnsignedInteger)
+        {
+            return EnvelopeReadResult.Malformed;
+        }
+
+        if (reader.ReadUInt64() != FormatVersion)
+        {
+            return EnvelopeReadResult.UnsupportedVersion;
+        }
+
+        if (count is not null && count < V1ItemCount)
+        {
+            return EnvelopeReadResult.Malformed;
+        }
+
+        var kind = reader.ReadUInt32();
+        if (kind is not ((uint)MessageKind.Upsert or (uint)MessageKind.Delete))
+        {
+            return EnvelopeReadResult.InvalidField;
+        }
+
+        var key = reader.ReadTextString();
+        if (key.Length == 0)
+        {
+            return EnvelopeReadResult.InvalidField;
+        }
+
+        var physical = reader.ReadUInt64();
+        if (physical > long.MaxValue)
+        {
+            return EnvelopeReadResult.InvalidField;
+        }
+
+        var counter = reader.ReadUInt32();
+        var senderBytes = ReadBytes(reader);
+        if (senderBytes.Length != 16)
+        {
+            return EnvelopeReadResult.InvalidField;
+        }
+
+        var sender = new Guid(senderBytes.Span, bigEndian: true);
+        var sequence = reader.ReadUInt64();
+
+        Ttl? ttl = null;
+        if (reader.PeekState() == CborReaderState.Null)
+        {
+            reader.ReadNull();
+        }
+        else
+        {
+            if (reader.ReadStartArray() != 2)
+            {
+                return EnvelopeReadResult.InvalidField;
+            }
+
+            var startMs = reader.ReadInt64();
+            var durationMs = reader.ReadUInt64();
+            reader.ReadEndArray();
+            if (durationMs == 0 || durationMs > (ulong)TimeSpan.MaxValue.TotalMilliseconds
+                || startMs < DateTimeOffset.MinValue.ToUnixTimeMilliseconds() || startMs > DateTimeOffset.MaxValue.ToUnixTimeMilliseconds())
+            {
+                return EnvelopeReadResult.InvalidField;
+            }
+
+            var start = DateTimeOffset.FromUnixTimeMilliseconds(startMs);
+            var duration = TimeSpan.FromMilliseconds(durationMs);
+            if (DateTimeOffset.MaxValue - start < duration)
+            {
+                return EnvelopeReadResult.InvalidField;
+            }
+
+            ttl = new Ttl(start, duration);
+        }
+
+        string? codecId = null;
+        if (reader.PeekState() == CborReaderState.Null)
+        {
+            reader.ReadNull();
+        }
+        else
+        {
+            codecId = reader.ReadTextString();
+        }
+
+        ReadOnlyMemory<byte> payload = default;
+        var hasPayload = false;
+        if (reader.PeekState() == CborReaderState.Null)
+        {
+            reader.ReadNull();
+        }
+        else
+        {
+            payload = ReadBytes(reader);
+            hasPayload = true;
+        }
+
+        var messageKind = (MessageKind)kind;
+        var consistent = messageKind == MessageKind.Upsert
+            ? codecId is not null && hasPayload
+            : codecId is null && !hasPayload && ttl is null;
+        if (!consistent)
+        {
+            return EnvelopeReadResult.InvalidField;
+        }
+
+        // Items appended by a later minor revision of v1 are skipped.
+        while (reader.PeekState() != CborReaderState.EndArray)
+        {
+            reader.SkipValue();
+        }
+
+        reader.ReadEndArray();
+        if (reader.BytesRemaining != 0)
+        {
+            return EnvelopeReadResult.Malformed;
+        }
+
+        envelope = new HydrateEnvelope(messageKind, key, new HybridTimestamp((long)physical, counter), sender, sequence, ttl, codecId, payload);
+        return EnvelopeReadResult.Success;
+    }
+
+    private static ReadOnlyMemory<byte> ReadBytes(CborReader reader) =>
+        reader.PeekState() == CborReaderState.StartIndefiniteLengthByteString
+            ? reader.ReadByteString()
+            : reader.ReadDefiniteLengthByteString();
+}
+
+/// <summary>The outcome of decoding a frame.</summary>
+internal enum EnvelopeReadResult
+{
+    /// <summary>The frame was decoded.</summary>
+    Success,
+
+    /// <summary>The bytes do not start with the HydrateCache magic tag, or are empty.</summary>
+    NotAFrame,
+
+    /// <summary>The frame declares a format version this library does not read.</summary>
+    UnsupportedVersion,
+
+    /// <summary>The bytes are not one well-formed CBOR item of the expected shape (truncated, garbage, trailing bytes, wrong types).</summary>
+    Malformed,
+
+    /// <summary>A field has a value outside its domain (unknown kind, empty key, bad sender id, inconsistent payload).</summary>
+    InvalidField,
+
+    /// <summary>The frame is longer than the configured limit.</summary>
+    TooLarge,
+}

@@ -1,0 +1,61 @@
+namespace HydrateCache;
+
+/// <summary>
+/// The base type of every exception that HydrateCache throws. Transports derive their own type from it.
+/// </summary>
+public class HydrateCacheException : Exception
+{
+    /// <summary>Initializes a new instance of the <see cref="HydrateCacheException"/> class.</summary>
+    public HydrateCacheException()
+    {
+    }
+
+    /// <summary>Initializes a new instance of the <see cref="HydrateCacheException"/> class with a message.</summary>
+    /// <param name="message">The message that describes the error.</param>
+    public HydrateCacheException(string message)
+        : base(message)
+    {
+    }
+
+    /// <summary>Initializes a new instance of the <see cref="HydrateCacheException"/> class with a message and the exception that caused it.</summary>
+    /// <param name="message">The message that describes the error.</param>
+    /// <param name="innerException">The exception that caused this one.</param>
+    public HydrateCacheException(string message, Exception? innerException)
+        : base(message, innerException)
+    {
+    }
+
+    /// <summary>
+    /// Gets a value indicating whether retrying the operation may succeed (a broken connection, a timeout), as opposed to
+    /// an error that will repeat (bad configuration, an unsupported type, an oversized payload).
+    /// </summary>
+    /// <value>Defaults to <see langword="false"/>.</value>
+    public virtual bool IsTransient => false;
+}
+
+/// <summary>
+/// Thrown when a codec cannot encode or decode a value, or when a type cannot be handled by a codec at all
+/// (for example an unsupported member type found when a CBOR codec is built).
+/// </summary>
+public sealed class HydrateCodecException : HydrateCacheException
+{
+    /// <summary>Initializes a new instance of the <see cref="HydrateCodecException"/> class.</summary>
+    public HydrateCodecException()
+    {
+    }
+
+    /// <summary>Initializes a new instance of the <see cref="HydrateCodecException"/> class with a message.</summary>
+    /// <param name="message">The message that describes the error.</param>
+    public HydrateCodecException(string message)
+        : base(message)
+    {
+    }
+
+    /// <summary>Initializes a new instance of the <see cref="HydrateCodecException"/> class with a message and the exception that caused it.</summary>
+    /// <param name="message">The message that describes the error.</param>
+    /// <param name="innerException">The exception that caused this one.</param>
+    public HydrateCodecException(string message, Exception? innerException)
+        : base(message, innerException)
+    {
+    }
+}
