@@ -1,0 +1,36 @@
+namespace Orleans.Configuration;
+
+/// <summary>Options of HydrateCache on a silo or client, bound from the "HydrateCache" configuration section when asked.</summary>
+public sealed class HydrateCacheOptions
+{
+    /// <summary>The configuration section <see cref="Hosting.HydrateCacheBuilder.BindConfiguration(string)"/> binds by default.</summary>
+    public const string DefaultSectionName = "HydrateCache";
+
+    /// <summary>Gets or sets how long a deleted or expired key remembers its version, so a late, older upsert cannot resurrect it.</summary>
+    /// <value>Defaults to 10 minutes.</value>
+    public TimeSpan TombstoneRetention { get; set; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>Gets or sets how often each silo-local cache releases expired values and forgets old tombstones.</summary>
+    /// <value>Defaults to 30 seconds. Reads never see expired values, whatever the interval.</value>
+    public TimeSpan SweepInterval { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Gets or sets the most updates one call to a silo's worker grain applies.</summary>
+    /// <value>Defaults to 256.</value>
+    public int MaxBatchSize { get; set; } = 256;
+
+    /// <summary>Gets or sets how many received updates a silo buffers per channel before it slows the transport down.</summary>
+    /// <value>Defaults to 100,000. Updates received while the silo is still starting wait here until it is active.</value>
+    public int ReceiveBufferCapacity { get; set; } = 100_000;
+
+    /// <summary>Gets or sets how long a silo waits before retrying a batch its worker grain failed to apply.</summary>
+    /// <value>Defaults to 200 milliseconds. A batch is retried until it is applied or the silo stops.</value>
+    public TimeSpan ApplyRetryDelay { get; set; } = TimeSpan.FromMilliseconds(200);
+
+    /// <summary>Gets or sets the largest frame, in bytes, a channel publishes or accepts.</summary>
+    /// <value>Defaults to 1 MiB.</value>
+    public int MaxMessageBytes { get; set; } = 1024 * 1024;
+
+    /// <summary>Gets or sets a prefix for every channel's transport topic, for example to separate environments on one broker.</summary>
+    /// <value>Defaults to none.</value>
+    public string? TopicPrefix { get; set; }
+}

@@ -1,0 +1,127 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Orleans.Configuration;
+
+namespace HydrateCache.Orleans;
+
+/// <summary>The untyped face of a channel runtime, for the parts of the Orleans plumbing that only see names and bytes.</summary>
+internal interface IHydrateChannelRuntime
+{
+    string Channel { get; }
+
+    string Transport { get; }
+
+    string Topic { get; }
+
+    /// <summary>Decodes frames and applies them to the silo-local cache, in order.</summary>
+    void ApplyFrames(IReadOnlyList<byte[]> frames);
+
+    /// <summary>Publishes events sent through the Orleans stream API.</summary>
+    Task PublishStreamEventsAsync<TEvent>(string key, IEnumerable<TEvent> events, CancellationToken cancellationToken);
+}
+
+/// <summary>
+/// One channel on one silo or client: the typed channel (publisher side) and, on a silo, the silo-local cache it hydrates.
+/// </summary>
+internal sealed class HydrateChannelRuntime<T> : IHydrateChannelRuntime, IDisposable
+{
+    public HydrateChannelRuntime(IServiceProvider services, string channel, bool hostsCache)
+    {
+        var registration = services.GetRequiredService<HydrateRegistrations>().Channels[channel];
+        var options = services.GetRequiredService<IOptions<HydrateCacheOptions>>().Value;
+        var loggerFactory = services.GetRequiredService<ILoggerFactory>();
+        var timeProvider = services.GetKeyedService<TimeProvider>(HydrateCacheServiceKeys.TimeProvider)
+            ?? services.GetService<TimeProvider>()
+            ?? TimeProvider.System;
+
+        Channel = channel;
+        Transport = registration.Transport;
+        if (hostsCache)
+        {
+            Cache = new LocalHydratedCache<T>(new LocalHydratedCacheOptions
+            {
+                Name = channel,
+                TombstoneRetention = options.TombstoneRetention,
+                SweepInterval = options.SweepInterval,
+                TimeProvider = timeProvider,
+                LoggerFactory = loggerFactory,
+            });
+        }
+
+        var channelOptions = new HydrateChannelOptions<T>
+        {
+            TopicPrefix = options.TopicPrefix,
+            MaxMessageBytes = options.MaxMessageBytes,
+            LocalCache = Cache,
+            TimeProvider = timeProvider,
+            LoggerFactory = loggerFactory,
+        };
+        foreach (var configure in services.GetKeyedServices<ChannelConfigurator<T>>(channel))
+        {
+            configure.Configure(services, channelOptions);
+        }
+
+        // The silo owns the cache: a user configurator cannot swap it out from under the worker grain.
+        channelOptions.LocalCache = Cache;
+        var transport = services.GetRequiredKeyedService<TransportHandle>(registration.Transport).Transport;
+        TypedChannel = new HydrateChannel<T>(transport, channel, channelOptions);
+    }
+
+    public string Channel { get; }
+
+    public string Transport { get; }
+
+    public string Topic => TypedChannel.Topic;
+
+    public HydrateChannel<T> TypedChannel { get; }
+
+    /// <summary>Gets the silo-local cache; <see langword="null"/> on a cluster client.</summary>
+    public LocalHydratedCache<T>? Cache { get; }
+
+    public void ApplyFrames(IReadOnlyList<byte[]> frames)
+    {
+        var cache = Cache ?? throw new InvalidOperationException($"Channel '{Channel}' has no local cache on a cluster client.");
+        foreach (var frame in frames)
+        {
+            if (TypedChannel.Receive(frame) is { } message)
+            {
+                cache.Apply(message);
+            }
+        }
+    }
+
+    public async Task PublishStreamEventsAsync<TEvent>(string key, IEnumerable<TEvent> events, CancellationToken cancellationToken)
+    {
+        foreach (var item in events)
+        {
+            var message = item switch
+            {
+                T value => TypedChannel.CreateUpsert(key, value),
+                HydrateUpdate<T> { Kind: MessageKind.Delete } => TypedChannel.CreateDelete(key),
+                HydrateUpdate<T> update => TypedChannel.CreateUpsert(key, update.Value!, update.Ttl),
+                _ => throw new ArgumentException(
+                    $"HydrateCache channel '{Channel}' carries {typeof(T).FullName}; a stream event of type {item?.GetType().FullName ?? "null"} cannot be published to it. Send a {typeof(T).Name} or a HydrateUpdate<{typeof(T).Name}>.",
+                    nameof(events)),
+            };
+            // Called by a producing grain through the stream API: stay on the Orleans scheduler.
+#pragma warning disable CA2007
+            await TypedChannel.SendAsync(message, cancellationToken);
+#pragma warning restore CA2007
+        }
+    }
+
+    public void Dispose() => Cache?.Dispose();
+}
+
+/// <summary>A user's configuration of one channel's options.</summary>
+internal sealed class ChannelConfigurator<T>(Action<IServiceProvider, HydrateChannelOptions<T>> configure)
+{
+    public void Configure(IServiceProvider services, HydrateChannelOptions<T> options) => configure(services, options);
+}
+
+/// <summary>Service keys HydrateCache uses for keyed registrations that are not channel or transport names.</summary>
+internal static class HydrateCacheServiceKeys
+{
+    public const string TimeProvider = "HydrateCache.TimeProvider";
+}

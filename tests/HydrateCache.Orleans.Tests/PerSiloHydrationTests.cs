@@ -1,0 +1,181 @@
+using HydrateCache.TestKit;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace HydrateCache.Orleans.Tests;
+
+[TestSuite("Functional"), TestProvider("None"), TestArea("Orleans")]
+public class PerSiloHydrationTests(HydrateClusterFixture fixture) : IClassFixture<HydrateClusterFixture>
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    private static string NewKey() => $"SYM-{Guid.NewGuid():N}";
+
+    private Task AllSilosAsync(Func<ILocalHydratedCache<PriceRecord>, bool> condition, string because) =>
+        Eventually.TrueAsync(() => fixture.Caches<PriceRecord>().All(c => condition(c.Cache)), because);
+
+    [Fact]
+    public async Task PublishFromGrain_EverySiloHoldsTheValue()
+    {
+        var key = NewKey();
+        await fixture.Cluster.Client.GetGrain<IPriceGrain>(key).SetAsync(101.5m);
+
+        await AllSilosAsync(c => c.TryGet(key, out var p) && p.Value == 101.5m, "all 3 silos hold the update");
+        Assert.Equal(3, fixture.Caches<PriceRecord>().Count());
+    }
+
+    [Fact]
+    public async Task Remove_PropagatesToEverySilo()
+    {
+        var key = NewKey();
+        var grain = fixture.Cluster.Client.GetGrain<IPriceGrain>(key);
+        await grain.SetAsync(1m);
+        await AllSilosAsync(c => c.TryGet(key, out _), "the value arrives everywhere");
+
+        await grain.RemoveAsync();
+
+        await AllSilosAsync(c => !c.TryGet(key, out _), "the delete reaches every silo");
+    }
+
+    [Fact]
+    public async Task RemoveThroughStreamApi_PropagatesToEverySilo()
+    {
+        var key = NewKey();
+        var grain = fixture.Cluster.Client.GetGrain<IPriceGrain>(key);
+        await grain.SetAsync(1m);
+        await AllSilosAsync(c => c.TryGet(key, out _), "the value arrives everywhere");
+
+        await grain.RemoveThroughStreamAsync();
+
+        await AllSilosAsync(c => !c.TryGet(key, out _), "the delete sent with OnNextAsync reaches every silo");
+    }
+
+    [Fact]
+    public async Task Ttl_ValueExpiresOnEverySilo()
+    {
+        var key = NewKey();
+        await fixture.Cluster.Client.GetGrain<IPriceGrain>(key).SetWithTtlAsync(7m, TimeSpan.FromMilliseconds(1500));
+        await AllSilosAsync(c => c.TryGet(key, out _), "the value is visible before it expires");
+
+        await AllSilosAsync(c => !c.TryGet(key, out _), "the value disappears after its TTL");
+    }
+
+    [Fact]
+    public async Task Ttl_AlreadyExpiredOnArrival_IsNeverVisible()
+    {
+        var key = NewKey();
+        var marker = NewKey();
+        var publisher = fixture.Cluster.Client.ServiceProvider.GetRequiredService<IHydratePublisher<PriceRecord>>();
+        var seen = 0;
+        var handlers = fixture.Caches<PriceRecord>().Select(c =>
+        {
+            EventHandler<HydratedCacheChangedEventArgs<PriceRecord>> handler = (_, e) =>
+            {
+                if (e.Key == key && e.Result == HydrateApplyResult.Applied)
+                {
+                    Interlocked.Increment(ref seen);
+                }
+            };
+            c.Cache.Changed += handler;
+            return (c.Cache, handler);
+        }).ToList();
+
+        await publisher.PublishAsync(key, new PriceRecord(key, 1m), new Ttl(DateTimeOffset.UtcNow.AddMinutes(-2), TimeSpan.FromMinutes(1)), cancellationToken: Ct);
+        await publisher.PublishAsync(marker, new PriceRecord(marker, 2m), cancellationToken: Ct);
+        await AllSilosAsync(c => c.TryGet(marker, out _), "the marker published after the expired value arrives");
+
+        Assert.All(fixture.Caches<PriceRecord>(), c => Assert.False(c.Cache.TryGet(key, out _)));
+        Assert.Equal(0, seen);
+        foreach (var (cache, handler) in handlers)
+        {
+            cache.Changed -= handler;
+        }
+    }
+
+    [Fact]
+    public async Task LateOlderVersion_IsIgnoredOnEverySilo()
+    {
+        var key = NewKey();
+        await fixture.Cluster.Client.GetGrain<IPriceGrain>(key).SetAsync(200m);
+        await AllSilosAsync(c => c.TryGet(key, out var p) && p.Value == 200m, "the current value arrives");
+        Assert.True(fixture.Caches<PriceRecord>().First().Cache.TryGetEntry(key, out var current));
+
+        // A replayed or delayed message from the past, sent straight onto the transport.
+        var rogue = new HydrateChannel<PriceRecord>(fixture.Bus, HydrateClusterFixture.PricesChannel);
+        var old = new TypedMessage<PriceRecord>(key, MessageKind.Upsert, new PriceRecord(key, 1m), null,
+            new HybridTimestamp(current.Version.PhysicalTime - 1000, 0), rogue.SenderId, 1);
+        await rogue.SendAsync(old, Ct);
+        var marker = NewKey();
+        await rogue.PublishAsync(marker, new PriceRecord(marker, 0m), cancellationToken: Ct);
+        await AllSilosAsync(c => c.TryGet(marker, out _), "messages sent after the old one have arrived");
+
+        Assert.All(fixture.Caches<PriceRecord>(), c =>
+        {
+            Assert.True(c.Cache.TryGet(key, out var price));
+            Assert.Equal(200m, price.Value);
+        });
+    }
+
+    [Fact]
+    public async Task Publish_ReadYourWritesOnPublishingSilo()
+    {
+        for (var i = 0; i < 20; i++)
+        {
+            var value = await fixture.Cluster.Client.GetGrain<IPriceGrain>(NewKey()).SetAndReadLocalAsync(i + 0.5m);
+            Assert.Equal(i + 0.5m, value);
+        }
+    }
+
+    [Fact]
+    public async Task PublishFromClient_WithPublisherAndStreamApi_EverySiloHoldsBoth()
+    {
+        var viaPublisher = NewKey();
+        var viaStream = NewKey();
+        var client = fixture.Cluster.Client;
+
+        await client.ServiceProvider.GetRequiredService<IHydratePublisher<PriceRecord>>().PublishAsync(viaPublisher, new PriceRecord(viaPublisher, 3m), cancellationToken: Ct);
+        await client.GetStreamProvider(HydrateClusterFixture.Transport)
+            .GetStream<PriceRecord>(StreamId.Create(HydrateClusterFixture.PricesChannel, viaStream))
+            .OnNextAsync(new PriceRecord(viaStream, 4m));
+
+        await AllSilosAsync(c => c.TryGet(viaPublisher, out var a) && a.Value == 3m && c.TryGet(viaStream, out var b) && b.Value == 4m,
+            "both client publishes reach every silo");
+    }
+
+    [Fact]
+    public async Task Channels_UpdatesNeverLeakIntoAnotherChannel()
+    {
+        var key = NewKey();
+        var client = fixture.Cluster.Client.ServiceProvider;
+        await client.GetRequiredService<IHydratePublisher<int>>().PublishAsync(key, 42, cancellationToken: Ct);
+        await Eventually.TrueAsync(() => fixture.Caches<int>().All(c => c.Cache.TryGet(key, out var v) && v == 42), "stock update arrives");
+
+        var priceKey = NewKey();
+        await client.GetRequiredService<IHydratePublisher<PriceRecord>>().PublishAsync(priceKey, new PriceRecord(priceKey, 1m), cancellationToken: Ct);
+        await AllSilosAsync(c => c.TryGet(priceKey, out _), "price update arrives");
+
+        Assert.All(fixture.Caches<PriceRecord>(), c => Assert.False(c.Cache.TryGet(key, out _)));
+        Assert.All(fixture.Caches<int>(), c => Assert.False(c.Cache.TryGet(priceKey, out _)));
+    }
+
+    [Fact]
+    public async Task Worker_ExactlyOneActivationPerSiloPerChannel()
+    {
+        var key = NewKey();
+        var client = fixture.Cluster.Client;
+        for (var i = 0; i < 50; i++)
+        {
+            await client.GetGrain<IPriceGrain>($"{key}-{i % 5}").SetAsync(i);
+        }
+
+        await client.ServiceProvider.GetRequiredService<IHydratePublisher<int>>().PublishAsync(key, 1, cancellationToken: Ct);
+        await Eventually.TrueAsync(() => fixture.Caches<int>().All(c => c.Cache.TryGet(key, out _)), "stock update arrives");
+
+        // Stateless workers do not appear in grain statistics: each silo's registry counts its live worker activations.
+        Assert.All(fixture.ActiveSilos, silo =>
+        {
+            var registry = fixture.Cluster.GetSiloServiceProvider(silo).GetRequiredService<HydrateChannelRegistry>();
+            Assert.Equal(1, registry.GetWorkerActivations(HydrateClusterFixture.PricesChannel));
+            Assert.Equal(1, registry.GetWorkerActivations(HydrateClusterFixture.StockChannel));
+        });
+    }
+}
