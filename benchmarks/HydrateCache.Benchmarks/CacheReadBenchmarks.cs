@@ -1,0 +1,94 @@
+using System.Collections.Concurrent;
+using BenchmarkDotNet.Attributes;
+
+namespace HydrateCache.Benchmarks;
+
+/// <summary>
+/// The read path grains use: <see cref="LocalHydratedCache{T}.TryGet"/> against a bare
+/// <see cref="ConcurrentDictionary{TKey,TValue}"/> lookup (the floor any in-memory cache can reach).
+/// </summary>
+[MemoryDiagnoser]
+public class CacheReadBenchmarks
+{
+    private readonly ConcurrentDictionary<string, Price> _dictionary = new(StringComparer.Ordinal);
+    private LocalHydratedCache<Price> _cache = null!;
+    private LocalHydratedCache<Price> _cacheWithTtl = null!;
+    private string[] _keys = null!;
+
+    [Params(10_000)]
+    public int Entries { get; set; }
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        _cache = new LocalHydratedCache<Price>(new LocalHydratedCacheOptions { SweepInterval = TimeSpan.Zero });
+        _cacheWithTtl = new LocalHydratedCache<Price>(new LocalHydratedCacheOptions { SweepInterval = TimeSpan.Zero });
+        _keys = new string[Entries];
+        var sender = Guid.NewGuid();
+        var ttl = new Ttl(DateTimeOffset.UtcNow, TimeSpan.FromHours(1));
+        for (var i = 0; i < Entries; i++)
+        {
+            var key = $"SYM{i:D6}";
+            var price = new Price(key, i);
+            _keys[i] = key;
+            _dictionary[key] = price;
+            _cache.Apply(new TypedMessage<Price>(key, MessageKind.Upsert, price, null, new HybridTimestamp(1, 0), sender, (ulong)i + 1));
+            _cacheWithTtl.Apply(new TypedMessage<Price>(key, MessageKind.Upsert, price, ttl, new HybridTimestamp(1, 0), sender, (ulong)i + 1));
+        }
+    }
+
+    [GlobalCleanup]
+    public void Cleanup()
+    {
+        _cache.Dispose();
+        _cacheWithTtl.Dispose();
+    }
+
+    [Benchmark(Baseline = true, OperationsPerInvoke = 1024)]
+    public decimal ConcurrentDictionaryHit()
+    {
+        decimal sum = 0;
+        for (var i = 0; i < 1024; i++)
+        {
+            if (_dictionary.TryGetValue(_keys[i % _keys.Length], out var price))
+            {
+                sum += price.Value;
+            }
+        }
+
+        return sum;
+    }
+
+    [Benchmark(OperationsPerInvoke = 1024)]
+    public decimal HydratedCacheHit()
+    {
+        decimal sum = 0;
+        for (var i = 0; i < 1024; i++)
+        {
+            if (_cache.TryGet(_keys[i % _keys.Length], out var price))
+            {
+                sum += price.Value;
+            }
+        }
+
+        return sum;
+    }
+
+    [Benchmark(OperationsPerInvoke = 1024)]
+    public decimal HydratedCacheHitWithTtl()
+    {
+        decimal sum = 0;
+        for (var i = 0; i < 1024; i++)
+        {
+            if (_cacheWithTtl.TryGet(_keys[i % _keys.Length], out var price))
+            {
+                sum += price.Value;
+            }
+        }
+
+        return sum;
+    }
+}
+
+/// <summary>A typical cached value.</summary>
+public sealed record Price(string Symbol, decimal Value);
