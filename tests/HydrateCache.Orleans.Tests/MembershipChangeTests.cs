@@ -5,7 +5,7 @@ namespace HydrateCache.Orleans.Tests;
 
 /// <summary>Changes membership, so it gets a cluster of its own.</summary>
 [TestSuite("Functional"), TestProvider("None"), TestArea("Orleans")]
-public class MembershipChangeTests(HydrateClusterFixture fixture) : IClassFixture<HydrateClusterFixture>
+public class MembershipChangeTests(InMemoryClusterFixture fixture) : IClassFixture<InMemoryClusterFixture>
 {
     [Fact]
     public async Task SiloAddedLater_ReceivesLaterUpdates_AndStoppedSiloDoesNotBreakOthers()

@@ -3,8 +3,9 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace HydrateCache.Orleans.Tests;
 
-[TestSuite("Functional"), TestProvider("None"), TestArea("Orleans")]
-public class PerSiloHydrationTests(HydrateClusterFixture fixture) : IClassFixture<HydrateClusterFixture>
+/// <summary>The multi-silo behaviour, run over every transport by the derived classes at the end of this file.</summary>
+public abstract class PerSiloHydrationTests<TFixture>(TFixture fixture) : IClassFixture<TFixture>
+    where TFixture : HydrateClusterFixture
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
@@ -100,7 +101,8 @@ public class PerSiloHydrationTests(HydrateClusterFixture fixture) : IClassFixtur
         Assert.True(fixture.Caches<PriceRecord>().First().Cache.TryGetEntry(key, out var current));
 
         // A replayed or delayed message from the past, sent straight onto the transport.
-        var rogue = new HydrateChannel<PriceRecord>(fixture.Bus, HydrateClusterFixture.PricesChannel);
+        var transport = await fixture.ConnectAsync();
+        var rogue = new HydrateChannel<PriceRecord>(transport, HydrateClusterFixture.PricesChannel, new() { TopicPrefix = fixture.TopicPrefix });
         var old = new TypedMessage<PriceRecord>(key, MessageKind.Upsert, new PriceRecord(key, 1m), null,
             new HybridTimestamp(current.Version.PhysicalTime - 1000, 0), rogue.SenderId, 1);
         await rogue.SendAsync(old, Ct);
@@ -179,3 +181,6 @@ public class PerSiloHydrationTests(HydrateClusterFixture fixture) : IClassFixtur
         });
     }
 }
+
+[TestSuite("Functional"), TestProvider("None"), TestArea("Orleans")]
+public sealed class InMemoryPerSiloHydrationTests(InMemoryClusterFixture fixture) : PerSiloHydrationTests<InMemoryClusterFixture>(fixture);

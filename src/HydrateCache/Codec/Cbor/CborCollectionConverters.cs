@@ -140,16 +140,15 @@ internal sealed class CborArrayConverter<TElement> : CborConverter<TElement[]?>
 }
 
 /// <summary>
-/// <see cref="List{T}"/> and the list-like interfaces (<c>IList</c>, <c>ICollection</c>, <c>IEnumerable</c>,
-/// <c>IReadOnlyList</c>, <c>IReadOnlyCollection</c>) as a CBOR array; decodes to a <see cref="List{T}"/>.
+/// An enumerable written as a CBOR array and read back into the collection that <see cref="Create"/> makes.
 /// </summary>
-internal sealed class CborListConverter<TCollection, TElement> : CborConverter<TCollection?>
+internal abstract class CborCollectionConverter<TCollection, TElement> : CborConverter<TCollection?>
     where TCollection : class, IEnumerable<TElement>
 {
     private readonly CborConverter<TElement> _element;
     private readonly int _maxDepth;
 
-    public CborListConverter(CborConverter<TElement> element, int maxDepth)
+    protected CborCollectionConverter(CborConverter<TElement> element, int maxDepth)
     {
         _element = element;
         _maxDepth = maxDepth;
@@ -175,68 +174,13 @@ internal sealed class CborListConverter<TCollection, TElement> : CborConverter<T
         }
 
         var length = reader.ReadStartArray();
-        var list = new List<TElement>(length ?? 0);
-        try
-        {
-            while (reader.PeekState() != CborReaderState.EndArray)
-            {
-                list.Add(_element.Read(reader));
-            }
-
-            reader.ReadEndArray();
-        }
-        catch (Exception ex)
-        {
-            throw CborPathException.WithIndex(ex, list.Count, dictionary: false);
-        }
-
-        return (TCollection)(object)list;
-    }
-}
-
-/// <summary>
-/// <see cref="HashSet{T}"/>, <c>ISet</c> and <c>IReadOnlySet</c> as a CBOR array; decodes to a <see cref="HashSet{T}"/>
-/// with the default comparer (duplicates collapse).
-/// </summary>
-internal sealed class CborHashSetConverter<TCollection, TElement> : CborConverter<TCollection?>
-    where TCollection : class, IEnumerable<TElement>
-{
-    private readonly CborConverter<TElement> _element;
-    private readonly int _maxDepth;
-
-    public CborHashSetConverter(CborConverter<TElement> element, int maxDepth)
-    {
-        _element = element;
-        _maxDepth = maxDepth;
-    }
-
-    public override void Write(CborWriter writer, TCollection? value)
-    {
-        if (value is null)
-        {
-            writer.WriteNull();
-            return;
-        }
-
-        CborSequence.Write(writer, value, _element, _maxDepth);
-    }
-
-    public override TCollection? Read(CborReader reader)
-    {
-        if (reader.PeekState() == CborReaderState.Null)
-        {
-            reader.ReadNull();
-            return null;
-        }
-
-        var length = reader.ReadStartArray();
-        var set = new HashSet<TElement>(length ?? 0);
+        var collection = Create(length ?? 0);
         var index = 0;
         try
         {
             while (reader.PeekState() != CborReaderState.EndArray)
             {
-                set.Add(_element.Read(reader));
+                collection.Add(_element.Read(reader));
                 index++;
             }
 
@@ -247,8 +191,33 @@ internal sealed class CborHashSetConverter<TCollection, TElement> : CborConverte
             throw CborPathException.WithIndex(ex, index, dictionary: false);
         }
 
-        return (TCollection)(object)set;
+        return (TCollection)collection;
     }
+
+    /// <summary>Creates the collection a decoded array fills; it must be assignable to <typeparamref name="TCollection"/>.</summary>
+    protected abstract ICollection<TElement> Create(int capacity);
+}
+
+/// <summary>
+/// <see cref="List{T}"/> and the list-like interfaces (<c>IList</c>, <c>ICollection</c>, <c>IEnumerable</c>,
+/// <c>IReadOnlyList</c>, <c>IReadOnlyCollection</c>) as a CBOR array; decodes to a <see cref="List{T}"/>.
+/// </summary>
+internal sealed class CborListConverter<TCollection, TElement>(CborConverter<TElement> element, int maxDepth)
+    : CborCollectionConverter<TCollection, TElement>(element, maxDepth)
+    where TCollection : class, IEnumerable<TElement>
+{
+    protected override ICollection<TElement> Create(int capacity) => new List<TElement>(capacity);
+}
+
+/// <summary>
+/// <see cref="HashSet{T}"/>, <c>ISet</c> and <c>IReadOnlySet</c> as a CBOR array; decodes to a <see cref="HashSet{T}"/>
+/// with the default comparer (duplicates collapse).
+/// </summary>
+internal sealed class CborHashSetConverter<TCollection, TElement>(CborConverter<TElement> element, int maxDepth)
+    : CborCollectionConverter<TCollection, TElement>(element, maxDepth)
+    where TCollection : class, IEnumerable<TElement>
+{
+    protected override ICollection<TElement> Create(int capacity) => new HashSet<TElement>(capacity);
 }
 
 /// <summary>
