@@ -1,6 +1,10 @@
 #!/usr/bin/env bash
-# Builds the solution and runs every test project, then prints one line: "N passed, N failed, N skipped".
-# Usage: eng/test.sh [extra Microsoft.Testing.Platform options, e.g. --filter-trait "TestArea=Cache"]
+# Builds the solution, starts the servers the integration tests need (eng/services.sh: installs the Debian packages
+# if missing; no Docker), runs every test project, stops the servers it started, and prints one line:
+# "N passed, N failed, N skipped".
+# Usage: eng/test.sh [extra Microsoft.Testing.Platform options, e.g. --filter-class "*Cache*"]
+#   HYDRATECACHE_KEEP_SERVICES=1   leave the servers running afterwards (faster reruns)
+#   HYDRATECACHE_NO_SERVICES=1     do not start servers (use HYDRATECACHE_* endpoints you exported, e.g. docker compose)
 # Exit code: 0 when every test project ran and no test failed.
 set -uo pipefail
 
@@ -25,6 +29,36 @@ if [ -z "$projects" ]; then
   echo "No test projects found in HydrateCache.Orleans.sln."
   echo "0 passed, 1 failed, 0 skipped"
   exit 1
+fi
+
+# The servers: one per transport test project in the solution; the Orleans tests run over all of them.
+services=()
+for candidate in redis:Redis nats:Nats postgres:Postgres kafka:Kafka; do
+  if grep -q "HydrateCache.${candidate#*:}.Tests.csproj" <<<"$projects"; then
+    services+=("${candidate%%:*}")
+  fi
+done
+
+started=()
+stop_services() {
+  if [ "${#started[@]}" -gt 0 ] && [ "${HYDRATECACHE_KEEP_SERVICES:-0}" != "1" ]; then
+    echo "==> Stopping servers: ${started[*]}"
+    "$root/eng/services.sh" down "${started[@]}" >/dev/null || true
+    started=()
+  fi
+}
+trap stop_services EXIT
+
+if [ "${#services[@]}" -gt 0 ] && [ "${HYDRATECACHE_NO_SERVICES:-0}" != "1" ]; then
+  for service in "${services[@]}"; do
+    if ! "$root/eng/services.sh" status 2>/dev/null | grep -qE "^$service +running"; then
+      started+=("$service")
+    fi
+  done
+  echo "==> Starting servers: ${services[*]}"
+  if ! "$root/eng/services.sh" up "${services[@]}"; then
+    echo "!! eng/services.sh could not start every server; integration tests will fail on CI and skip locally."
+  fi
 fi
 
 for project in $projects; do
@@ -53,6 +87,9 @@ for project in $projects; do
   fi
 done
 
+# Stop the servers before the summary, so the summary stays the last line.
+stop_services
+trap - EXIT
 echo "$passed passed, $failed failed, $skipped skipped"
 if [ "$failed" -ne 0 ]; then
   status=1

@@ -1,4 +1,7 @@
+using HydrateCache.Postgres;
+using HydrateCache.TestKit;
 using Microsoft.Extensions.DependencyInjection;
+using Npgsql;
 using Orleans.TestingHost;
 
 namespace HydrateCache.Orleans.Tests;
@@ -18,8 +21,19 @@ public abstract class HydrateClusterFixture : IAsyncLifetime
 
     public InProcessTestCluster Cluster { get; private set; } = null!;
 
+    /// <summary>Gets why the cluster could not start (no server), or <see langword="null"/> when it runs.</summary>
+    public string? Unavailable { get; private set; }
+
     public async ValueTask InitializeAsync()
     {
+        Unavailable = Endpoint is { } server && TestServers.GetEndpoint(server) is null
+            ? $"No {server} server: set HYDRATECACHE_{server} or run `eng/services.sh up`."
+            : null;
+        if (Unavailable is not null)
+        {
+            return;
+        }
+
         await PrepareAsync();
         var builder = new InProcessTestClusterBuilder(3);
         builder.ConfigureSilo((_, silo) => silo.AddHydrateCacheStreams(Configure));
@@ -28,8 +42,20 @@ public abstract class HydrateClusterFixture : IAsyncLifetime
         await Cluster.DeployAsync();
     }
 
-    /// <summary>Checks the server is there (skips locally, fails on CI) and prepares shared resources.</summary>
+    /// <summary>Gets the <see cref="TestServers"/> name of the server this fixture needs, or <see langword="null"/>.</summary>
+    protected virtual string? Endpoint => null;
+
+    /// <summary>Prepares shared resources (connections to the server) before the silos start.</summary>
     protected virtual ValueTask PrepareAsync() => ValueTask.CompletedTask;
+
+    /// <summary>Skips the calling test when the server is missing on a developer machine; fails it on CI.</summary>
+    public void EnsureAvailable()
+    {
+        if (Unavailable is not null)
+        {
+            TestServers.Unavailable(Unavailable);
+        }
+    }
 
     /// <summary>Adds the transport named <see cref="Transport"/>: one client per silo and one for the cluster client.</summary>
     protected abstract void AddTransport(HydrateCacheBuilder hydrate);
@@ -78,5 +104,44 @@ public sealed class InMemoryClusterFixture : HydrateClusterFixture
     {
         await base.DisposeAsync();
         await _bus.DisposeAsync();
+    }
+}
+
+/// <summary>Every silo has its own <see cref="PostgresTransport"/> (its own LISTEN connection) on one PostgreSQL server.</summary>
+public sealed class PostgresClusterFixture : HydrateClusterFixture
+{
+    private readonly List<ITransport> _testTransports = [];
+    private NpgsqlDataSource? _dataSource;
+
+    protected override string? Endpoint => TestServers.Postgres;
+
+    protected override ValueTask PrepareAsync()
+    {
+        _dataSource = NpgsqlDataSource.Create(TestServers.RequireEndpoint(TestServers.Postgres));
+        return ValueTask.CompletedTask;
+    }
+
+    protected override void AddTransport(HydrateCacheBuilder hydrate) =>
+        hydrate.AddTransport(Transport, _ => new PostgresTransport(_dataSource!));
+
+    public override ValueTask<ITransport> ConnectAsync()
+    {
+        var transport = new PostgresTransport(_dataSource!);
+        _testTransports.Add(transport);
+        return ValueTask.FromResult<ITransport>(transport);
+    }
+
+    public override async ValueTask DisposeAsync()
+    {
+        await base.DisposeAsync();
+        foreach (var transport in _testTransports)
+        {
+            await transport.DisposeAsync();
+        }
+
+        if (_dataSource is not null)
+        {
+            await _dataSource.DisposeAsync();
+        }
     }
 }

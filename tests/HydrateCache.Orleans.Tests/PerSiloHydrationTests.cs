@@ -4,9 +4,18 @@ using Microsoft.Extensions.DependencyInjection;
 namespace HydrateCache.Orleans.Tests;
 
 /// <summary>The multi-silo behaviour, run over every transport by the derived classes at the end of this file.</summary>
-public abstract class PerSiloHydrationTests<TFixture>(TFixture fixture) : IClassFixture<TFixture>
+public abstract class PerSiloHydrationTests<TFixture> : IClassFixture<TFixture>
     where TFixture : HydrateClusterFixture
 {
+    private readonly TFixture fixture;
+
+    protected PerSiloHydrationTests(TFixture fixture)
+    {
+        // No server: skip locally, fail on CI.
+        fixture.EnsureAvailable();
+        this.fixture = fixture;
+    }
+
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     private static string NewKey() => $"SYM-{Guid.NewGuid():N}";
@@ -184,3 +193,6 @@ public abstract class PerSiloHydrationTests<TFixture>(TFixture fixture) : IClass
 
 [TestSuite("Functional"), TestProvider("None"), TestArea("Orleans")]
 public sealed class InMemoryPerSiloHydrationTests(InMemoryClusterFixture fixture) : PerSiloHydrationTests<InMemoryClusterFixture>(fixture);
+
+[TestSuite("Functional"), TestProvider("Postgres"), TestArea("Orleans")]
+public sealed class PostgresPerSiloHydrationTests(PostgresClusterFixture fixture) : PerSiloHydrationTests<PostgresClusterFixture>(fixture);
