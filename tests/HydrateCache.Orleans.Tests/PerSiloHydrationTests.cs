@@ -7,13 +7,13 @@ namespace HydrateCache.Orleans.Tests;
 public abstract class PerSiloHydrationTests<TFixture> : IClassFixture<TFixture>
     where TFixture : HydrateClusterFixture
 {
-    private readonly TFixture fixture;
+    private readonly TFixture _fixture;
 
     protected PerSiloHydrationTests(TFixture fixture)
     {
         // No server: skip locally, fail on CI.
         fixture.EnsureAvailable();
-        this.fixture = fixture;
+        _fixture = fixture;
     }
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
@@ -21,23 +21,23 @@ public abstract class PerSiloHydrationTests<TFixture> : IClassFixture<TFixture>
     private static string NewKey() => $"SYM-{Guid.NewGuid():N}";
 
     private Task AllSilosAsync(Func<ILocalHydratedCache<PriceRecord>, bool> condition, string because) =>
-        Eventually.TrueAsync(() => fixture.Caches<PriceRecord>().All(c => condition(c.Cache)), because);
+        Eventually.TrueAsync(() => _fixture.Caches<PriceRecord>().All(c => condition(c.Cache)), because);
 
     [Fact]
     public async Task PublishFromGrain_EverySiloHoldsTheValue()
     {
         var key = NewKey();
-        await fixture.Cluster.Client.GetGrain<IPriceGrain>(key).SetAsync(101.5m);
+        await _fixture.Cluster.Client.GetGrain<IPriceGrain>(key).SetAsync(101.5m);
 
         await AllSilosAsync(c => c.TryGet(key, out var p) && p.Value == 101.5m, "all 3 silos hold the update");
-        Assert.Equal(3, fixture.Caches<PriceRecord>().Count());
+        Assert.Equal(3, _fixture.Caches<PriceRecord>().Count());
     }
 
     [Fact]
     public async Task Remove_PropagatesToEverySilo()
     {
         var key = NewKey();
-        var grain = fixture.Cluster.Client.GetGrain<IPriceGrain>(key);
+        var grain = _fixture.Cluster.Client.GetGrain<IPriceGrain>(key);
         await grain.SetAsync(1m);
         await AllSilosAsync(c => c.TryGet(key, out _), "the value arrives everywhere");
 
@@ -50,7 +50,7 @@ public abstract class PerSiloHydrationTests<TFixture> : IClassFixture<TFixture>
     public async Task RemoveThroughStreamApi_PropagatesToEverySilo()
     {
         var key = NewKey();
-        var grain = fixture.Cluster.Client.GetGrain<IPriceGrain>(key);
+        var grain = _fixture.Cluster.Client.GetGrain<IPriceGrain>(key);
         await grain.SetAsync(1m);
         await AllSilosAsync(c => c.TryGet(key, out _), "the value arrives everywhere");
 
@@ -63,7 +63,7 @@ public abstract class PerSiloHydrationTests<TFixture> : IClassFixture<TFixture>
     public async Task Ttl_ValueExpiresOnEverySilo()
     {
         var key = NewKey();
-        await fixture.Cluster.Client.GetGrain<IPriceGrain>(key).SetWithTtlAsync(7m, TimeSpan.FromMilliseconds(1500));
+        await _fixture.Cluster.Client.GetGrain<IPriceGrain>(key).SetWithTtlAsync(7m, TimeSpan.FromMilliseconds(1500));
         await AllSilosAsync(c => c.TryGet(key, out _), "the value is visible before it expires");
 
         await AllSilosAsync(c => !c.TryGet(key, out _), "the value disappears after its TTL");
@@ -74,9 +74,9 @@ public abstract class PerSiloHydrationTests<TFixture> : IClassFixture<TFixture>
     {
         var key = NewKey();
         var marker = NewKey();
-        var publisher = fixture.Cluster.Client.ServiceProvider.GetRequiredService<IHydratePublisher<PriceRecord>>();
+        var publisher = _fixture.Cluster.Client.ServiceProvider.GetRequiredService<IHydratePublisher<PriceRecord>>();
         var seen = 0;
-        var handlers = fixture.Caches<PriceRecord>().Select(c =>
+        var handlers = _fixture.Caches<PriceRecord>().Select(c =>
         {
             EventHandler<HydratedCacheChangedEventArgs<PriceRecord>> handler = (_, e) =>
             {
@@ -93,7 +93,7 @@ public abstract class PerSiloHydrationTests<TFixture> : IClassFixture<TFixture>
         await publisher.PublishAsync(marker, new PriceRecord(marker, 2m), cancellationToken: Ct);
         await AllSilosAsync(c => c.TryGet(marker, out _), "the marker published after the expired value arrives");
 
-        Assert.All(fixture.Caches<PriceRecord>(), c => Assert.False(c.Cache.TryGet(key, out _)));
+        Assert.All(_fixture.Caches<PriceRecord>(), c => Assert.False(c.Cache.TryGet(key, out _)));
         Assert.Equal(0, seen);
         foreach (var (cache, handler) in handlers)
         {
@@ -105,13 +105,13 @@ public abstract class PerSiloHydrationTests<TFixture> : IClassFixture<TFixture>
     public async Task LateOlderVersion_IsIgnoredOnEverySilo()
     {
         var key = NewKey();
-        await fixture.Cluster.Client.GetGrain<IPriceGrain>(key).SetAsync(200m);
+        await _fixture.Cluster.Client.GetGrain<IPriceGrain>(key).SetAsync(200m);
         await AllSilosAsync(c => c.TryGet(key, out var p) && p.Value == 200m, "the current value arrives");
-        Assert.True(fixture.Caches<PriceRecord>().First().Cache.TryGetEntry(key, out var current));
+        Assert.True(_fixture.Caches<PriceRecord>().First().Cache.TryGetEntry(key, out var current));
 
         // A replayed or delayed message from the past, sent straight onto the transport.
-        var transport = await fixture.ConnectAsync();
-        var rogue = new HydrateChannel<PriceRecord>(transport, HydrateClusterFixture.PricesChannel, new() { TopicPrefix = fixture.TopicPrefix });
+        var transport = await _fixture.ConnectAsync();
+        var rogue = new HydrateChannel<PriceRecord>(transport, HydrateClusterFixture.PricesChannel, new() { TopicPrefix = _fixture.TopicPrefix });
         var old = new TypedMessage<PriceRecord>(key, MessageKind.Upsert, new PriceRecord(key, 1m), null,
             new HybridTimestamp(current.Version.PhysicalTime - 1000, 0), rogue.SenderId, 1);
         await rogue.SendAsync(old, Ct);
@@ -119,7 +119,7 @@ public abstract class PerSiloHydrationTests<TFixture> : IClassFixture<TFixture>
         await rogue.PublishAsync(marker, new PriceRecord(marker, 0m), cancellationToken: Ct);
         await AllSilosAsync(c => c.TryGet(marker, out _), "messages sent after the old one have arrived");
 
-        Assert.All(fixture.Caches<PriceRecord>(), c =>
+        Assert.All(_fixture.Caches<PriceRecord>(), c =>
         {
             Assert.True(c.Cache.TryGet(key, out var price));
             Assert.Equal(200m, price.Value);
@@ -131,7 +131,7 @@ public abstract class PerSiloHydrationTests<TFixture> : IClassFixture<TFixture>
     {
         for (var i = 0; i < 20; i++)
         {
-            var value = await fixture.Cluster.Client.GetGrain<IPriceGrain>(NewKey()).SetAndReadLocalAsync(i + 0.5m);
+            var value = await _fixture.Cluster.Client.GetGrain<IPriceGrain>(NewKey()).SetAndReadLocalAsync(i + 0.5m);
             Assert.Equal(i + 0.5m, value);
         }
     }
@@ -141,7 +141,7 @@ public abstract class PerSiloHydrationTests<TFixture> : IClassFixture<TFixture>
     {
         var viaPublisher = NewKey();
         var viaStream = NewKey();
-        var client = fixture.Cluster.Client;
+        var client = _fixture.Cluster.Client;
 
         await client.ServiceProvider.GetRequiredService<IHydratePublisher<PriceRecord>>().PublishAsync(viaPublisher, new PriceRecord(viaPublisher, 3m), cancellationToken: Ct);
         await client.GetStreamProvider(HydrateClusterFixture.Transport)
@@ -156,35 +156,35 @@ public abstract class PerSiloHydrationTests<TFixture> : IClassFixture<TFixture>
     public async Task Channels_UpdatesNeverLeakIntoAnotherChannel()
     {
         var key = NewKey();
-        var client = fixture.Cluster.Client.ServiceProvider;
+        var client = _fixture.Cluster.Client.ServiceProvider;
         await client.GetRequiredService<IHydratePublisher<int>>().PublishAsync(key, 42, cancellationToken: Ct);
-        await Eventually.TrueAsync(() => fixture.Caches<int>().All(c => c.Cache.TryGet(key, out var v) && v == 42), "stock update arrives");
+        await Eventually.TrueAsync(() => _fixture.Caches<int>().All(c => c.Cache.TryGet(key, out var v) && v == 42), "stock update arrives");
 
         var priceKey = NewKey();
         await client.GetRequiredService<IHydratePublisher<PriceRecord>>().PublishAsync(priceKey, new PriceRecord(priceKey, 1m), cancellationToken: Ct);
         await AllSilosAsync(c => c.TryGet(priceKey, out _), "price update arrives");
 
-        Assert.All(fixture.Caches<PriceRecord>(), c => Assert.False(c.Cache.TryGet(key, out _)));
-        Assert.All(fixture.Caches<int>(), c => Assert.False(c.Cache.TryGet(priceKey, out _)));
+        Assert.All(_fixture.Caches<PriceRecord>(), c => Assert.False(c.Cache.TryGet(key, out _)));
+        Assert.All(_fixture.Caches<int>(), c => Assert.False(c.Cache.TryGet(priceKey, out _)));
     }
 
     [Fact]
     public async Task Worker_ExactlyOneActivationPerSiloPerChannel()
     {
         var key = NewKey();
-        var client = fixture.Cluster.Client;
+        var client = _fixture.Cluster.Client;
         for (var i = 0; i < 50; i++)
         {
             await client.GetGrain<IPriceGrain>($"{key}-{i % 5}").SetAsync(i);
         }
 
         await client.ServiceProvider.GetRequiredService<IHydratePublisher<int>>().PublishAsync(key, 1, cancellationToken: Ct);
-        await Eventually.TrueAsync(() => fixture.Caches<int>().All(c => c.Cache.TryGet(key, out _)), "stock update arrives");
+        await Eventually.TrueAsync(() => _fixture.Caches<int>().All(c => c.Cache.TryGet(key, out _)), "stock update arrives");
 
         // Stateless workers do not appear in grain statistics: each silo's registry counts its live worker activations.
-        Assert.All(fixture.ActiveSilos, silo =>
+        Assert.All(_fixture.ActiveSilos, silo =>
         {
-            var registry = fixture.Cluster.GetSiloServiceProvider(silo).GetRequiredService<HydrateChannelRegistry>();
+            var registry = _fixture.Cluster.GetSiloServiceProvider(silo).GetRequiredService<HydrateChannelRegistry>();
             Assert.Equal(1, registry.GetWorkerActivations(HydrateClusterFixture.PricesChannel));
             Assert.Equal(1, registry.GetWorkerActivations(HydrateClusterFixture.StockChannel));
         });
