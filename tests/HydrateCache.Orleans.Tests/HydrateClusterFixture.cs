@@ -1,6 +1,8 @@
+using HydrateCache.Nats;
 using HydrateCache.Postgres;
 using HydrateCache.TestKit;
 using Microsoft.Extensions.DependencyInjection;
+using NATS.Client.Core;
 using Npgsql;
 using Orleans.TestingHost;
 
@@ -142,6 +144,43 @@ public sealed class PostgresClusterFixture : HydrateClusterFixture
         if (_dataSource is not null)
         {
             await _dataSource.DisposeAsync();
+        }
+    }
+}
+
+/// <summary>Every silo has its own NATS connection and <see cref="NatsTransport"/> on one NATS server.</summary>
+public sealed class NatsClusterFixture : HydrateClusterFixture
+{
+    private readonly List<IAsyncDisposable> _owned = [];
+
+    protected override string? Endpoint => TestServers.Nats;
+
+    protected override void AddTransport(HydrateCacheBuilder hydrate) =>
+        hydrate.AddTransport(Transport, _ => Track(new NatsTransport(Connect())));
+
+    public override ValueTask<ITransport> ConnectAsync() => ValueTask.FromResult<ITransport>(Track(new NatsTransport(Connect())));
+
+    private NatsConnection Connect() => Track(new NatsConnection(new NatsOpts { Url = TestServers.RequireEndpoint(TestServers.Nats) }));
+
+    private T Track<T>(T resource)
+        where T : IAsyncDisposable
+    {
+        lock (_owned)
+        {
+            _owned.Add(resource);
+        }
+
+        return resource;
+    }
+
+    public override async ValueTask DisposeAsync()
+    {
+        await base.DisposeAsync();
+
+        // Transports first (a silo already disposed its own; disposing twice is harmless), then their connections.
+        foreach (var resource in Enumerable.Reverse(_owned))
+        {
+            await resource.DisposeAsync();
         }
     }
 }

@@ -196,3 +196,6 @@ public sealed class InMemoryPerSiloHydrationTests(InMemoryClusterFixture fixture
 
 [TestSuite("Functional"), TestProvider("Postgres"), TestArea("Orleans")]
 public sealed class PostgresPerSiloHydrationTests(PostgresClusterFixture fixture) : PerSiloHydrationTests<PostgresClusterFixture>(fixture);
+
+[TestSuite("Functional"), TestProvider("NATS"), TestArea("Orleans")]
+public sealed class NatsPerSiloHydrationTests(NatsClusterFixture fixture) : PerSiloHydrationTests<NatsClusterFixture>(fixture);
