@@ -46,4 +46,90 @@ public static class HydrateEventId
     /// <summary>The Orleans hydration host failed to start.</summary>
     public const int OrleansHydrationStartFailed = 4004;
 
+    /// <summary>PostgreSQL transport: listener connected.</summary>
+    public const int PostgresListenerConnected = 7001;
+
+    /// <summary>PostgreSQL transport: listener disconnected.</summary>
+    public const int PostgresListenerDisconnected = 7002;
+
+    /// <summary>PostgreSQL transport: listener reconnected.</summary>
+    public const int PostgresListenerReconnected = 7003;
+
+    /// <summary>PostgreSQL transport: listener connect failed.</summary>
+    public const int PostgresListenerConnectFailed = 7004;
+
+    /// <summary>PostgreSQL transport: listener closed.</summary>
+    public const int PostgresListenerClosed = 7005;
+
+    /// <summary>PostgreSQL transport: handler failed.</summary>
+    public const int PostgresHandlerFailed = 7006;
+
+    /// <summary>PostgreSQL transport: messages dropped.</summary>
+    public const int PostgresMessagesDropped = 7007;
+
+    /// <summary>PostgreSQL transport: notification rejected.</summary>
+    public const int PostgresNotificationRejected = 7008;
+
+    /// <summary>PostgreSQL transport: large payload missing.</summary>
+    public const int PostgresLargePayloadMissing = 7009;
+
+    /// <summary>PostgreSQL transport: large payload fetch failed.</summary>
+    public const int PostgresLargePayloadFetchFailed = 7010;
+
+    /// <summary>PostgreSQL transport: payload table created.</summary>
+    public const int PostgresPayloadTableCreated = 7011;
+
+    /// <summary>PostgreSQL transport: payload cleanup failed.</summary>
+    public const int PostgresPayloadCleanupFailed = 7012;
+
+    /// <summary>PostgreSQL transport: payload cleanup completed.</summary>
+    public const int PostgresPayloadCleanupCompleted = 7013;
+
+    /// <summary>PostgreSQL transport: connection changed handler failed.</summary>
+    public const int PostgresConnectionChangedHandlerFailed = 7014;
+
+    /// <summary>PostgreSQL transport: publish retried.</summary>
+    public const int PostgresPublishRetried = 7015;
+
+    /// <summary>PostgreSQL transport: subscribed.</summary>
+    public const int PostgresSubscribed = 7016;
+
+    /// <summary>PostgreSQL transport: unsubscribed.</summary>
+    public const int PostgresUnsubscribed = 7017;
+
+    /// <summary>NATS transport: The NATS connection was lost; subscriptions miss messages until it is back.</summary>
+    public const int NatsConnectionLost = 6001;
+
+    /// <summary>NATS transport: The NATS connection is back and every subscription of the transport is re-established.</summary>
+    public const int NatsConnectionRestored = 6002;
+
+    /// <summary>NATS transport: An attempt to reconnect to a NATS server failed; NATS.Net keeps trying.</summary>
+    public const int NatsReconnectFailed = 6003;
+
+    /// <summary>NATS transport: A subscription's client buffer was full and NATS.Net dropped received messages. Rate limited.</summary>
+    public const int NatsMessagesDropped = 6004;
+
+    /// <summary>NATS transport: A subscription became a slow consumer (its client buffer filled up). Once per episode.</summary>
+    public const int NatsSlowConsumer = 6005;
+
+    /// <summary>NATS transport: A subscription handler threw; the message is skipped and the subscription continues.</summary>
+    public const int NatsHandlerFailed = 6006;
+
+    /// <summary>NATS transport: The transport subscribed to a NATS subject.</summary>
+    public const int NatsSubscribed = 6007;
+
+    /// <summary>NATS transport: The transport unsubscribed from a NATS subject.</summary>
+    public const int NatsUnsubscribed = 6008;
+
+    /// <summary>NATS transport: A subscription ended without being disposed (the connection was disposed, or the server ended it).</summary>
+    public const int NatsSubscriptionEnded = 6009;
+
+    /// <summary>NATS transport: The NATS server sent an error (-ERR), for example a permissions violation.</summary>
+    public const int NatsServerError = 6010;
+
+    /// <summary>NATS transport: A handler of <see cref="ITransport.ConnectionChanged"/> threw.</summary>
+    public const int NatsConnectionChangedHandlerFailed = 6011;
+
+    /// <summary>NATS transport: Unsubscribing from the server failed while a subscription was disposed.</summary>
+    public const int NatsUnsubscribeFailed = 6012;
 }
