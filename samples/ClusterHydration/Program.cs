@@ -15,10 +15,13 @@ var updates = ReadOption(args, "--updates", 300);
 var siloCount = ReadOption(args, "--silos", 3);
 var pace = TimeSpan.FromMilliseconds(ReadOption(args, "--pace-ms", 2));
 var ttl = TimeSpan.FromSeconds(2);
+
+// A topic prefix per run, so two runs against one broker never mix.
+var topicPrefix = $"sample-{Guid.NewGuid():N}.";
 const string Transport = "bus";
 const string Channel = "prices";
 
-await using var bus = new InMemoryTransport();
+await using var transports = Transports.FromArgs(args);
 var latencies = new ConcurrentDictionary<int, ConcurrentBag<double>>();
 var ports = Enumerable.Range(0, siloCount).Select(_ => (Silo: FreePort(), Gateway: FreePort())).ToArray();
 var primary = new IPEndPoint(IPAddress.Loopback, ports[0].Silo);
@@ -31,9 +34,16 @@ for (var i = 0; i < siloCount; i++)
     builder.Logging.SetMinimumLevel(LogLevel.Warning);
     builder.UseOrleans(silo => silo
         .UseLocalhostClustering(ports[index].Silo, ports[index].Gateway, primary)
-        .AddHydrateCacheStreams(hydrate => hydrate
-            .AddTransport(Transport, bus)
-            .AddChannel<PriceTick>(Channel, Transport)));
+        .AddHydrateCacheStreams(hydrate =>
+        {
+            // In memory, the silos share one bus; with a broker, each silo owns its own client, like separate processes.
+            _ = transports.IsShared
+                ? hydrate.AddTransport(Transport, transports.CreateForSilo())
+                : hydrate.AddTransport(Transport, _ => transports.CreateForSilo());
+            hydrate
+                .AddChannel<PriceTick>(Channel, Transport)
+                .Configure(options => options.TopicPrefix = topicPrefix);
+        }));
     var host = builder.Build();
     await host.StartAsync();
     silos.Add(host);
@@ -49,7 +59,7 @@ for (var i = 0; i < siloCount; i++)
     };
 }
 
-Console.WriteLine($"Started {siloCount} silos on the in-memory transport; publishing {updates} updates from a grain, one every {pace.TotalMilliseconds} ms...");
+Console.WriteLine($"Started {siloCount} silos on the {transports.Name} transport{(transports.Endpoint is null ? string.Empty : $" ({transports.Endpoint})")}; publishing {updates} updates from a grain, one every {pace.TotalMilliseconds} ms...");
 var grains = silos[0].Services.GetRequiredService<IGrainFactory>();
 var caches = silos.Select(s => s.Services.GetRequiredService<ILocalHydratedCache<PriceTick>>()).ToArray();
 

@@ -1,0 +1,89 @@
+using HydrateCache;
+using HydrateCache.Nats;
+using HydrateCache.Postgres;
+using NATS.Client.Core;
+using Npgsql;
+
+namespace ClusterHydration;
+
+/// <summary>
+/// Builds the transport the sample runs on. <c>--transport inmemory</c> (the default) needs no server; the others
+/// connect to the endpoint given with <c>--endpoint</c>, else the <c>HYDRATECACHE_*</c> variable that
+/// <c>eng/services.sh env --shell</c> prints, else the <c>docker compose up</c> default.
+/// </summary>
+internal sealed class Transports : IAsyncDisposable
+{
+    private readonly List<IAsyncDisposable> _owned = [];
+    private readonly InMemoryTransport? _bus;
+
+    private Transports(string name, string? endpoint)
+    {
+        Name = name;
+        Endpoint = endpoint;
+        if (name == "inmemory")
+        {
+            _bus = new InMemoryTransport();
+        }
+    }
+
+    public string Name { get; }
+
+    public string? Endpoint { get; }
+
+    public static Transports FromArgs(string[] args)
+    {
+        var name = (ReadOption(args, "--transport") ?? "inmemory").ToLowerInvariant();
+        var endpoint = ReadOption(args, "--endpoint");
+        var (variable, fallback) = name switch
+        {
+            "inmemory" => (null, null),
+            "nats" => ("HYDRATECACHE_NATS", "nats://127.0.0.1:4222"),
+            "postgres" => ("HYDRATECACHE_POSTGRES", "Host=127.0.0.1;Port=5432;Username=postgres;Password=postgres"),
+            _ => throw new ArgumentException($"Unknown transport '{name}'. Use inmemory, nats or postgres."),
+        };
+        endpoint ??= variable is null ? null : Environment.GetEnvironmentVariable(variable) ?? fallback;
+        return new Transports(name, endpoint);
+    }
+
+    /// <summary>Creates the transport of one silo: a shared bus in memory, its own client (connection) otherwise.</summary>
+    public ITransport CreateForSilo() => Name switch
+    {
+        "inmemory" => _bus!,
+        "nats" => new NatsTransport(Own(new NatsConnection(new NatsOpts { Url = Endpoint!, Name = "hydratecache-sample" }))),
+        "postgres" => new PostgresTransport(Own(NpgsqlDataSource.Create(Endpoint!))),
+        _ => throw new InvalidOperationException(Name),
+    };
+
+    /// <summary>Gets whether every silo shares one transport instance (which the silos must then not dispose).</summary>
+    public bool IsShared => _bus is not null;
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var resource in Enumerable.Reverse(_owned))
+        {
+            await resource.DisposeAsync();
+        }
+
+        if (_bus is not null)
+        {
+            await _bus.DisposeAsync();
+        }
+    }
+
+    private T Own<T>(T resource)
+        where T : IAsyncDisposable
+    {
+        lock (_owned)
+        {
+            _owned.Add(resource);
+        }
+
+        return resource;
+    }
+
+    private static string? ReadOption(string[] args, string name)
+    {
+        var index = Array.IndexOf(args, name);
+        return index >= 0 && index + 1 < args.Length ? args[index + 1] : null;
+    }
+}
