@@ -1,4 +1,5 @@
 using HydrateCache;
+using HydrateCache.Kafka;
 using HydrateCache.Nats;
 using HydrateCache.Postgres;
 using NATS.Client.Core;
@@ -26,6 +27,12 @@ internal sealed class Transports : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// A short fetch wait: librdkafka's mock broker (eng/services.sh) answers a fetch only when it runs out, so it is the
+    /// latency floor there. A real broker answers as soon as data arrives; the 100 ms default costs it nothing.
+    /// </summary>
+    private static readonly TimeSpan KafkaFetchWait = TimeSpan.FromMilliseconds(5);
+
     public string Name { get; }
 
     public string? Endpoint { get; }
@@ -39,7 +46,8 @@ internal sealed class Transports : IAsyncDisposable
             "inmemory" => (null, null),
             "nats" => ("HYDRATECACHE_NATS", "nats://127.0.0.1:4222"),
             "postgres" => ("HYDRATECACHE_POSTGRES", "Host=127.0.0.1;Port=5432;Username=postgres;Password=postgres"),
-            _ => throw new ArgumentException($"Unknown transport '{name}'. Use inmemory, nats or postgres."),
+            "kafka" => ("HYDRATECACHE_KAFKA", "127.0.0.1:9092"),
+            _ => throw new ArgumentException($"Unknown transport '{name}'. Use inmemory, nats, postgres or kafka."),
         };
         endpoint ??= variable is null ? null : Environment.GetEnvironmentVariable(variable) ?? fallback;
         return new Transports(name, endpoint);
@@ -51,6 +59,7 @@ internal sealed class Transports : IAsyncDisposable
         "inmemory" => _bus!,
         "nats" => new NatsTransport(Own(new NatsConnection(new NatsOpts { Url = Endpoint!, Name = "hydratecache-sample" }))),
         "postgres" => new PostgresTransport(Own(NpgsqlDataSource.Create(Endpoint!))),
+        "kafka" => new KafkaTransport(new KafkaTransportOptions { BootstrapServers = Endpoint!, ConsumerFetchWaitMax = KafkaFetchWait }),
         _ => throw new InvalidOperationException(Name),
     };
 

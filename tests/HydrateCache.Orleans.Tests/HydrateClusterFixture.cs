@@ -1,3 +1,4 @@
+using HydrateCache.Kafka;
 using HydrateCache.Nats;
 using HydrateCache.Postgres;
 using HydrateCache.TestKit;
@@ -181,6 +182,40 @@ public sealed class NatsClusterFixture : HydrateClusterFixture
         foreach (var resource in Enumerable.Reverse(_owned))
         {
             await resource.DisposeAsync();
+        }
+    }
+}
+
+/// <summary>Every silo has its own <see cref="KafkaTransport"/> (producer and consumers) on one Kafka broker.</summary>
+public sealed class KafkaClusterFixture : HydrateClusterFixture
+{
+    private readonly List<ITransport> _testTransports = [];
+
+    protected override string? Endpoint => TestServers.Kafka;
+
+    protected override void AddTransport(HydrateCacheBuilder hydrate) =>
+        hydrate.AddTransport(Transport, _ => Create());
+
+    public override ValueTask<ITransport> ConnectAsync()
+    {
+        var transport = Create();
+        _testTransports.Add(transport);
+        return ValueTask.FromResult<ITransport>(transport);
+    }
+
+    // librdkafka's mock broker answers a fetch only when fetch.wait.max.ms runs out: keep it short in tests.
+    private static KafkaTransport Create() => new(new KafkaTransportOptions
+    {
+        BootstrapServers = TestServers.RequireEndpoint(TestServers.Kafka),
+        ConsumerFetchWaitMax = TimeSpan.FromMilliseconds(10),
+    });
+
+    public override async ValueTask DisposeAsync()
+    {
+        await base.DisposeAsync();
+        foreach (var transport in _testTransports)
+        {
+            await transport.DisposeAsync();
         }
     }
 }

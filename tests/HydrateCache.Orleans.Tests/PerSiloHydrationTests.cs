@@ -199,3 +199,6 @@ public sealed class PostgresPerSiloHydrationTests(PostgresClusterFixture fixture
 
 [TestSuite("Functional"), TestProvider("NATS"), TestArea("Orleans")]
 public sealed class NatsPerSiloHydrationTests(NatsClusterFixture fixture) : PerSiloHydrationTests<NatsClusterFixture>(fixture);
+
+[TestSuite("Functional"), TestProvider("Kafka"), TestArea("Orleans")]
+public sealed class KafkaPerSiloHydrationTests(KafkaClusterFixture fixture) : PerSiloHydrationTests<KafkaClusterFixture>(fixture);

@@ -132,4 +132,49 @@ public static class HydrateEventId
 
     /// <summary>NATS transport: Unsubscribing from the server failed while a subscription was disposed.</summary>
     public const int NatsUnsubscribeFailed = 6012;
+
+    /// <summary>Kafka transport: A Kafka client (producer or a subscription's consumer) reported an error.</summary>
+    public const int KafkaClientError = 8001;
+
+    /// <summary>Kafka transport: The transport lost its connection to the brokers.</summary>
+    public const int KafkaDisconnected = 8002;
+
+    /// <summary>Kafka transport: The transport reached the brokers again and every subscription resumed.</summary>
+    public const int KafkaReconnected = 8003;
+
+    /// <summary>Kafka transport: A subscription handler threw; the subscription continues.</summary>
+    public const int KafkaHandlerFailed = 8004;
+
+    /// <summary>Kafka transport: A subscription was established.</summary>
+    public const int KafkaSubscribed = 8005;
+
+    /// <summary>Kafka transport: A subscription was disposed.</summary>
+    public const int KafkaUnsubscribed = 8006;
+
+    /// <summary>Kafka transport: Consuming a topic failed; the consumer retries by itself.</summary>
+    public const int KafkaConsumeFailed = 8007;
+
+    /// <summary>Kafka transport: A message whose publish was no longer awaited (cancelled wait, disposed transport) was not delivered.</summary>
+    public const int KafkaPublishDropped = 8008;
+
+    /// <summary>Kafka transport: A subscribed topic gained partitions; the subscription now reads them too.</summary>
+    public const int KafkaPartitionsAdded = 8009;
+
+    /// <summary>Kafka transport: A Kafka client reported a fatal error; it cannot be used any more.</summary>
+    public const int KafkaFatalError = 8010;
+
+    /// <summary>Kafka transport: Messages were still queued in the producer when the transport was disposed.</summary>
+    public const int KafkaUndeliveredOnDispose = 8011;
+
+    /// <summary>Kafka transport: Checking a subscribed topic for new partitions failed; retried at the next interval.</summary>
+    public const int KafkaPartitionDiscoveryFailed = 8012;
+
+    /// <summary>Kafka transport: A log line of librdkafka itself.</summary>
+    public const int KafkaClientLog = 8013;
+
+    /// <summary>Kafka transport: A handler of <c>KafkaTransport.ConnectionChanged</c> threw.</summary>
+    public const int KafkaConnectionHandlerFailed = 8014;
+
+    /// <summary>Kafka transport: A subscription's consumer failed unrecoverably; the subscription stopped.</summary>
+    public const int KafkaSubscriptionFailed = 8015;
 }

@@ -1,0 +1,304 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using Confluent.Kafka;
+
+namespace HydrateCache.Kafka;
+
+/// <summary>
+/// One subscription: its own consumer, manually assigned every partition of the topic from the end offsets read at
+/// subscribe time, and a dedicated thread that consumes and invokes the handler serially.
+/// </summary>
+internal sealed class KafkaSubscription : ITransportSubscription
+{
+    /// <summary>How long one <c>Consume</c> call blocks, so disposal and new partitions are noticed quickly.</summary>
+    private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(100);
+
+    /// <summary>The longest single metadata or offset request while subscribing (retried until the subscribe timeout).</summary>
+    private static readonly TimeSpan AttemptTimeout = TimeSpan.FromSeconds(5);
+
+    private readonly KafkaTransport _owner;
+    private readonly TransportMessageHandler _handler;
+    private readonly CancellationTokenSource _stopping = new();
+    private readonly TaskCompletionSource _stopped = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly AsyncLocal<bool> _onConsumeThread = new();
+    private readonly ConcurrentQueue<int[]> _offeredPartitions = new();
+    private readonly HashSet<int> _assigned = [];
+    private IConsumer<Ignore, ReadOnlyMemory<byte>>? _consumer;
+    private Thread? _thread;
+    private int _partitionCount;
+    private int _verifiedGeneration;
+    private long _lastProbeTimestamp;
+    private int _disposed;
+
+    public KafkaSubscription(KafkaTransport owner, string topic, string kafkaTopic, TransportMessageHandler handler)
+    {
+        _owner = owner;
+        _handler = handler;
+        Topic = topic;
+        KafkaTopic = kafkaTopic;
+    }
+
+    public string Topic { get; }
+
+    public string KafkaTopic { get; }
+
+    public int PartitionCount => Volatile.Read(ref _partitionCount);
+
+    /// <summary>Gets the last connection-error generation for which this subscription's consumer reached its partitions' leaders.</summary>
+    public int VerifiedGeneration => Volatile.Read(ref _verifiedGeneration);
+
+    /// <summary>Creates the consumer, reads the partitions and their end offsets, assigns them and starts consuming.</summary>
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        var generation = _owner.CurrentGeneration;
+        var deadline = Stopwatch.StartNew();
+        var timeout = _owner.Options.SubscribeTimeout;
+        _owner.NoteTopic(KafkaTopic);
+        try
+        {
+            var partitions = await RetryAsync(() => _owner.GetPartitions(KafkaTopic, Remaining(deadline, timeout)), "metadata", deadline, timeout, cancellationToken).ConfigureAwait(false);
+            _consumer = _owner.CreateConsumer(KafkaTopic);
+            var start = new List<TopicPartitionOffset>(partitions.Length);
+            foreach (var partition in partitions)
+            {
+                var topicPartition = new TopicPartition(KafkaTopic, new Partition(partition));
+                var end = await RetryAsync<long?>(
+                    () => _consumer.QueryWatermarkOffsets(topicPartition, Remaining(deadline, timeout)).High.Value,
+                    "end offsets",
+                    deadline,
+                    timeout,
+                    cancellationToken).ConfigureAwait(false);
+                start.Add(new TopicPartitionOffset(topicPartition, new Offset(end!.Value)));
+            }
+
+            _consumer.IncrementalAssign(start);
+            foreach (var partition in partitions)
+            {
+                _assigned.Add(partition);
+            }
+
+            Volatile.Write(ref _partitionCount, partitions.Length);
+            Volatile.Write(ref _verifiedGeneration, generation);
+            _thread = new Thread(Run)
+            {
+                IsBackground = true,
+                Name = "hydratecache-kafka-consumer",
+            };
+            _thread.Start();
+        }
+        catch
+        {
+            _consumer?.Dispose();
+            _consumer = null;
+            _stopping.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Hands the current partition list of the topic to the consume thread, which assigns any new ones.</summary>
+    public void OfferPartitions(int[] partitions)
+    {
+        if (partitions.Length > PartitionCount)
+        {
+            _offeredPartitions.Enqueue(partitions);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
+        _owner.Remove(this);
+        await _stopping.CancelAsync().ConfigureAwait(false);
+
+        // Disposing from inside the handler must not wait for the handler itself: the consume thread closes the
+        // consumer once the handler returns.
+        if (!_onConsumeThread.Value)
+        {
+            await _stopped.Task.ConfigureAwait(false);
+            _stopping.Dispose();
+        }
+
+        _owner.Logger.Unsubscribed(Topic, KafkaTopic);
+    }
+
+    private static TimeSpan Remaining(Stopwatch elapsed, TimeSpan timeout)
+    {
+        var remaining = timeout - elapsed.Elapsed;
+        if (remaining > AttemptTimeout)
+        {
+            return AttemptTimeout;
+        }
+
+        return remaining > TimeSpan.FromMilliseconds(100) ? remaining : TimeSpan.FromMilliseconds(100);
+    }
+
+    private async Task<T> RetryAsync<T>(Func<T?> attempt, string what, Stopwatch elapsed, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        Exception? last = null;
+        while (true)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            try
+            {
+                var result = await Task.Run(attempt, cancellationToken).ConfigureAwait(false);
+                if (result is not null)
+                {
+                    return result;
+                }
+            }
+            catch (KafkaException ex) when (ex.Error.Code is ErrorCode.TopicAuthorizationFailed or ErrorCode.TopicException or ErrorCode.ClusterAuthorizationFailed)
+            {
+                throw new KafkaTransportException($"Cannot subscribe to Kafka topic '{KafkaTopic}': {ex.Error.Code}: {ex.Error.Reason}", ex, isTransient: false);
+            }
+            catch (KafkaException ex)
+            {
+                last = ex;
+            }
+
+            if (elapsed.Elapsed >= timeout)
+            {
+                throw new KafkaTransportException(
+                    $"The {what} of Kafka topic '{KafkaTopic}' could not be read within {timeout.TotalSeconds:0.#} s (is the cluster reachable, and does the topic exist or does the cluster auto-create topics?).",
+                    last,
+                    isTransient: true);
+            }
+
+            await Task.Delay(100, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private void Run()
+    {
+        _onConsumeThread.Value = true;
+        var consumer = _consumer!;
+        var token = _stopping.Token;
+        try
+        {
+            while (!token.IsCancellationRequested)
+            {
+                AssignOfferedPartitions(consumer);
+                ProbeIfRecovering(consumer);
+                ConsumeResult<Ignore, ReadOnlyMemory<byte>>? result;
+                try
+                {
+                    result = consumer.Consume(PollInterval);
+                }
+                catch (ConsumeException ex)
+                {
+                    _owner.Logger.ConsumeFailed(KafkaTopic, ex.Error.Code.ToString(), ex.Error.Reason);
+                    continue;
+                }
+
+                if (result?.Message is null || result.IsPartitionEOF || token.IsCancellationRequested)
+                {
+                    continue;
+                }
+
+                Deliver(result.Message.Value, token);
+            }
+        }
+        catch (Exception ex)
+        {
+            // The consumer broke (a fatal error): the subscription ends. Nothing may escape a dedicated thread.
+            _owner.Logger.SubscriptionFailed(ex, Topic, KafkaTopic);
+        }
+        finally
+        {
+            try
+            {
+                // A consumer that never joined a group has nothing to commit: closing it cannot lose anything.
+                consumer.Close();
+            }
+            catch (Exception)
+            {
+            }
+
+            try
+            {
+                consumer.Dispose();
+            }
+            catch (Exception)
+            {
+            }
+
+            _stopped.TrySetResult();
+        }
+    }
+
+    private void Deliver(ReadOnlyMemory<byte> body, CancellationToken token)
+    {
+        try
+        {
+            var pending = _handler(new TransportMessage(Topic, body), token);
+            if (pending.IsCompleted)
+            {
+                pending.GetAwaiter().GetResult();
+            }
+            else
+            {
+                // A dedicated thread: waiting here keeps delivery serial and the body valid until the handler completes.
+                pending.AsTask().GetAwaiter().GetResult();
+            }
+        }
+        catch (OperationCanceledException) when (token.IsCancellationRequested)
+        {
+        }
+        catch (Exception ex)
+        {
+            _owner.OnHandlerFailed(Topic, ex);
+        }
+    }
+
+    private void AssignOfferedPartitions(IConsumer<Ignore, ReadOnlyMemory<byte>> consumer)
+    {
+        while (_offeredPartitions.TryDequeue(out var partitions))
+        {
+            var added = new List<TopicPartitionOffset>();
+            foreach (var partition in partitions)
+            {
+                if (_assigned.Add(partition))
+                {
+                    // The partition appeared after this subscription started: everything on it is new.
+                    added.Add(new TopicPartitionOffset(KafkaTopic, new Partition(partition), Offset.Beginning));
+                }
+            }
+
+            if (added.Count > 0)
+            {
+                consumer.IncrementalAssign(added);
+                Volatile.Write(ref _partitionCount, _assigned.Count);
+                _owner.Logger.PartitionsAdded(KafkaTopic, _assigned.Count, Topic);
+            }
+        }
+    }
+
+    /// <summary>While the transport is disconnected, checks (from this thread) that the consumer reaches every partition's leader.</summary>
+    private void ProbeIfRecovering(IConsumer<Ignore, ReadOnlyMemory<byte>> consumer)
+    {
+        var generation = _owner.RecoveryGeneration;
+        if (generation == 0 || generation <= VerifiedGeneration
+            || Stopwatch.GetElapsedTime(_lastProbeTimestamp) < KafkaTransport.ProbeInterval)
+        {
+            return;
+        }
+
+        _lastProbeTimestamp = Stopwatch.GetTimestamp();
+        try
+        {
+            foreach (var partition in _assigned)
+            {
+                consumer.QueryWatermarkOffsets(new TopicPartition(KafkaTopic, new Partition(partition)), KafkaTransport.ProbeTimeout);
+            }
+
+            Volatile.Write(ref _verifiedGeneration, generation);
+        }
+        catch (KafkaException)
+        {
+            // Still unreachable; probed again after the interval.
+        }
+    }
+}
