@@ -2,8 +2,10 @@ using HydrateCache;
 using HydrateCache.Kafka;
 using HydrateCache.Nats;
 using HydrateCache.Postgres;
+using HydrateCache.Redis;
 using NATS.Client.Core;
 using Npgsql;
+using StackExchange.Redis;
 
 namespace ClusterHydration;
 
@@ -47,7 +49,8 @@ internal sealed class Transports : IAsyncDisposable
             "nats" => ("HYDRATECACHE_NATS", "nats://127.0.0.1:4222"),
             "postgres" => ("HYDRATECACHE_POSTGRES", "Host=127.0.0.1;Port=5432;Username=postgres;Password=postgres"),
             "kafka" => ("HYDRATECACHE_KAFKA", "127.0.0.1:9092"),
-            _ => throw new ArgumentException($"Unknown transport '{name}'. Use inmemory, nats, postgres or kafka."),
+            "redis" => ("HYDRATECACHE_REDIS", "127.0.0.1:6379"),
+            _ => throw new ArgumentException($"Unknown transport '{name}'. Use inmemory, redis, nats, postgres or kafka."),
         };
         endpoint ??= variable is null ? null : Environment.GetEnvironmentVariable(variable) ?? fallback;
         return new Transports(name, endpoint);
@@ -57,6 +60,7 @@ internal sealed class Transports : IAsyncDisposable
     public ITransport CreateForSilo() => Name switch
     {
         "inmemory" => _bus!,
+        "redis" => new RedisTransport(Own(ConnectionMultiplexer.Connect(Endpoint!))),
         "nats" => new NatsTransport(Own(new NatsConnection(new NatsOpts { Url = Endpoint!, Name = "hydratecache-sample" }))),
         "postgres" => new PostgresTransport(Own(NpgsqlDataSource.Create(Endpoint!))),
         "kafka" => new KafkaTransport(new KafkaTransportOptions { BootstrapServers = Endpoint!, ConsumerFetchWaitMax = KafkaFetchWait }),

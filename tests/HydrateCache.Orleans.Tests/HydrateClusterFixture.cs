@@ -1,11 +1,13 @@
 using HydrateCache.Kafka;
 using HydrateCache.Nats;
 using HydrateCache.Postgres;
+using HydrateCache.Redis;
 using HydrateCache.TestKit;
 using Microsoft.Extensions.DependencyInjection;
 using NATS.Client.Core;
 using Npgsql;
 using Orleans.TestingHost;
+using StackExchange.Redis;
 
 namespace HydrateCache.Orleans.Tests;
 
@@ -216,6 +218,41 @@ public sealed class KafkaClusterFixture : HydrateClusterFixture
         foreach (var transport in _testTransports)
         {
             await transport.DisposeAsync();
+        }
+    }
+}
+
+/// <summary>Every silo has its own multiplexer and <see cref="RedisTransport"/> on one Redis server.</summary>
+public sealed class RedisClusterFixture : HydrateClusterFixture
+{
+    private readonly List<IAsyncDisposable> _owned = [];
+
+    protected override string? Endpoint => TestServers.Redis;
+
+    protected override void AddTransport(HydrateCacheBuilder hydrate) =>
+        hydrate.AddTransport(Transport, _ => Track(new RedisTransport(Connect())));
+
+    public override ValueTask<ITransport> ConnectAsync() => ValueTask.FromResult<ITransport>(Track(new RedisTransport(Connect())));
+
+    private ConnectionMultiplexer Connect() => Track(ConnectionMultiplexer.Connect(TestServers.RequireEndpoint(TestServers.Redis)));
+
+    private T Track<T>(T resource)
+        where T : IAsyncDisposable
+    {
+        lock (_owned)
+        {
+            _owned.Add(resource);
+        }
+
+        return resource;
+    }
+
+    public override async ValueTask DisposeAsync()
+    {
+        await base.DisposeAsync();
+        foreach (var resource in Enumerable.Reverse(_owned))
+        {
+            await resource.DisposeAsync();
         }
     }
 }

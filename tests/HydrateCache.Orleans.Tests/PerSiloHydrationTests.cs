@@ -202,3 +202,6 @@ public sealed class NatsPerSiloHydrationTests(NatsClusterFixture fixture) : PerS
 
 [TestSuite("Functional"), TestProvider("Kafka"), TestArea("Orleans")]
 public sealed class KafkaPerSiloHydrationTests(KafkaClusterFixture fixture) : PerSiloHydrationTests<KafkaClusterFixture>(fixture);
+
+[TestSuite("Functional"), TestProvider("Redis"), TestArea("Orleans")]
+public sealed class RedisPerSiloHydrationTests(RedisClusterFixture fixture) : PerSiloHydrationTests<RedisClusterFixture>(fixture);

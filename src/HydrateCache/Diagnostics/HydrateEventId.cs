@@ -177,4 +177,37 @@ public static class HydrateEventId
 
     /// <summary>Kafka transport: A subscription's consumer failed unrecoverably; the subscription stopped.</summary>
     public const int KafkaSubscriptionFailed = 8015;
+
+    /// <summary>Redis transport: A connection that carries subscriptions was lost; messages published until it is back are not received.</summary>
+    public const int RedisConnectionLost = 5001;
+
+    /// <summary>Redis transport: The connection is back and the subscriptions are re-established.</summary>
+    public const int RedisConnectionRestored = 5002;
+
+    /// <summary>Redis transport: A subscription handler threw; the message is skipped and the subscription continues.</summary>
+    public const int RedisHandlerFailed = 5003;
+
+    /// <summary>Redis transport: A subscription's client buffer was full and its oldest messages were dropped. Rate limited.</summary>
+    public const int RedisMessagesDropped = 5004;
+
+    /// <summary>Redis transport: A subscription was established.</summary>
+    public const int RedisSubscribed = 5005;
+
+    /// <summary>Redis transport: A subscription was removed.</summary>
+    public const int RedisUnsubscribed = 5006;
+
+    /// <summary>Redis transport: A subscription could not be established.</summary>
+    public const int RedisSubscribeFailed = 5007;
+
+    /// <summary>Redis transport: Removing a subscription from the server failed (the local subscription is stopped regardless).</summary>
+    public const int RedisUnsubscribeFailed = 5008;
+
+    /// <summary>Redis transport: A <see cref="ITransport.ConnectionChanged"/> handler threw.</summary>
+    public const int RedisConnectionChangedHandlerFailed = 5009;
+
+    /// <summary>Redis transport: A publish failed; the exception is thrown to the caller.</summary>
+    public const int RedisPublishFailed = 5010;
+
+    /// <summary>Redis transport: A connection carrying subscriptions was re-established without a failure reported first (a gap all the same).</summary>
+    public const int RedisReconnectedWithoutFailureReport = 5011;
 }
