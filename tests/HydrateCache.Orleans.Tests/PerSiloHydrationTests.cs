@@ -63,7 +63,7 @@ public abstract class PerSiloHydrationTests<TFixture> : IClassFixture<TFixture>
     public async Task Ttl_ValueExpiresOnEverySilo()
     {
         var key = NewKey();
-        await _fixture.Cluster.Client.GetGrain<IPriceGrain>(key).SetWithTtlAsync(7m, TimeSpan.FromMilliseconds(1500));
+        await _fixture.Cluster.Client.GetGrain<IPriceGrain>(key).SetWithTtlAsync(7m, TimeSpan.FromSeconds(4));
         await AllSilosAsync(c => c.TryGet(key, out _), "the value is visible before it expires");
 
         await AllSilosAsync(c => !c.TryGet(key, out _), "the value disappears after its TTL");

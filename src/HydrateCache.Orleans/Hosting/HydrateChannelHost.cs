@@ -72,7 +72,20 @@ internal sealed class HydrateChannelHost : ILifecycleParticipant<ISiloLifecycle>
     {
         // The body is only valid during this call: keep a copy for the worker grain.
         var frame = message.Body.ToArray();
-        return _received.Writer.TryWrite(frame) ? ValueTask.CompletedTask : _received.Writer.WriteAsync(frame, cancellationToken);
+        return _received.Writer.TryWrite(frame) ? ValueTask.CompletedTask : WaitAndWriteAsync(frame, cancellationToken);
+    }
+
+    /// <summary>The buffer is full (the silo is still starting, or applying is slower than receiving): slow the transport down.</summary>
+    private async ValueTask WaitAndWriteAsync(byte[] frame, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await _received.Writer.WriteAsync(frame, cancellationToken);
+        }
+        catch (ChannelClosedException)
+        {
+            // The silo is stopping: nothing applies updates any more.
+        }
     }
 
     private Task StartApplyingAsync(CancellationToken cancellationToken)
