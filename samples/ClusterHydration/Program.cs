@@ -5,6 +5,7 @@ using System.Net;
 using System.Net.Sockets;
 using ClusterHydration;
 using HydrateCache;
+using HydrateCache.Samples;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -21,7 +22,7 @@ var topicPrefix = $"sample-{Guid.NewGuid():N}.";
 const string Transport = "bus";
 const string Channel = "prices";
 
-await using var transports = Transports.FromArgs(args);
+await using var transports = TransportChoice.FromArgs(args);
 var latencies = new ConcurrentDictionary<int, ConcurrentBag<double>>();
 var ports = Enumerable.Range(0, siloCount).Select(_ => (Silo: FreePort(), Gateway: FreePort())).ToArray();
 var primary = new IPEndPoint(IPAddress.Loopback, ports[0].Silo);
@@ -38,8 +39,8 @@ for (var i = 0; i < siloCount; i++)
         {
             // In memory, the silos share one bus; with a broker, each silo owns its own client, like separate processes.
             _ = transports.IsShared
-                ? hydrate.AddTransport(Transport, transports.CreateForSilo())
-                : hydrate.AddTransport(Transport, _ => transports.CreateForSilo());
+                ? hydrate.AddTransport(Transport, transports.CreateClient())
+                : hydrate.AddTransport(Transport, _ => transports.CreateClient());
             hydrate
                 .AddChannel<PriceTick>(Channel, Transport)
                 .Configure(options => options.TopicPrefix = topicPrefix);

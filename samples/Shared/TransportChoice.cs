@@ -1,4 +1,3 @@
-using HydrateCache;
 using HydrateCache.Kafka;
 using HydrateCache.Nats;
 using HydrateCache.Postgres;
@@ -7,19 +6,19 @@ using NATS.Client.Core;
 using Npgsql;
 using StackExchange.Redis;
 
-namespace ClusterHydration;
+namespace HydrateCache.Samples;
 
 /// <summary>
-/// Builds the transport the sample runs on. <c>--transport inmemory</c> (the default) needs no server; the others
-/// connect to the endpoint given with <c>--endpoint</c>, else the <c>HYDRATECACHE_*</c> variable that
-/// <c>eng/services.sh env --shell</c> prints, else the <c>docker compose up</c> default.
+/// Builds the transport a sample or the propagation harness runs on. <c>inmemory</c> needs no server; the others connect
+/// to the endpoint given (<c>--endpoint</c>), else the <c>HYDRATECACHE_*</c> variable, else the endpoint that
+/// <c>eng/services.sh up</c> wrote to <c>artifacts/services/services.env</c>, else the <c>docker compose up</c> default.
 /// </summary>
-internal sealed class Transports : IAsyncDisposable
+internal sealed class TransportChoice : IAsyncDisposable
 {
     private readonly List<IAsyncDisposable> _owned = [];
     private readonly InMemoryTransport? _bus;
 
-    private Transports(string name, string? endpoint)
+    private TransportChoice(string name, string? endpoint)
     {
         Name = name;
         Endpoint = endpoint;
@@ -39,10 +38,15 @@ internal sealed class Transports : IAsyncDisposable
 
     public string? Endpoint { get; }
 
-    public static Transports FromArgs(string[] args)
+    /// <summary>Gets the transports this helper knows.</summary>
+    public static IReadOnlyList<string> Names { get; } = ["inmemory", "redis", "nats", "postgres", "kafka"];
+
+    public static TransportChoice FromArgs(string[] args) =>
+        Create(ReadOption(args, "--transport") ?? "inmemory", ReadOption(args, "--endpoint"));
+
+    public static TransportChoice Create(string transport, string? endpoint = null)
     {
-        var name = (ReadOption(args, "--transport") ?? "inmemory").ToLowerInvariant();
-        var endpoint = ReadOption(args, "--endpoint");
+        var name = transport.ToLowerInvariant();
         var (variable, fallback) = name switch
         {
             "inmemory" => (null, null),
@@ -52,12 +56,36 @@ internal sealed class Transports : IAsyncDisposable
             "redis" => ("HYDRATECACHE_REDIS", "127.0.0.1:6379"),
             _ => throw new ArgumentException($"Unknown transport '{name}'. Use inmemory, redis, nats, postgres or kafka."),
         };
-        endpoint ??= variable is null ? null : Environment.GetEnvironmentVariable(variable) ?? fallback;
-        return new Transports(name, endpoint);
+        endpoint ??= variable is null ? null : Environment.GetEnvironmentVariable(variable) ?? FromServicesEnvFile(variable) ?? fallback;
+        return new TransportChoice(name, endpoint);
     }
 
-    /// <summary>Creates the transport of one silo: a shared bus in memory, its own client (connection) otherwise.</summary>
-    public ITransport CreateForSilo() => Name switch
+    /// <summary>Gets whether <c>eng/services.sh</c> or the environment names a server for <paramref name="transport"/>.</summary>
+    public static bool HasConfiguredServer(string transport)
+    {
+        var variable = "HYDRATECACHE_" + transport.ToUpperInvariant();
+        return Environment.GetEnvironmentVariable(variable) is not null || FromServicesEnvFile(variable) is not null;
+    }
+
+    private static string? FromServicesEnvFile(string variable)
+    {
+        for (var directory = new DirectoryInfo(Directory.GetCurrentDirectory()); directory is not null; directory = directory.Parent)
+        {
+            var file = Path.Combine(directory.FullName, "artifacts", "services", "services.env");
+            if (File.Exists(file))
+            {
+                return File.ReadLines(file)
+                    .Where(line => line.StartsWith(variable + "=", StringComparison.Ordinal))
+                    .Select(line => line[(variable.Length + 1)..].Trim())
+                    .FirstOrDefault();
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>Creates the transport of one silo or process: a shared bus in memory, its own client (connection) otherwise.</summary>
+    public ITransport CreateClient() => Name switch
     {
         "inmemory" => _bus!,
         "redis" => new RedisTransport(Own(ConnectionMultiplexer.Connect(Endpoint!))),
