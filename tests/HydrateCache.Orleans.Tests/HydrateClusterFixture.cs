@@ -85,11 +85,31 @@ public abstract class HydrateClusterFixture : IAsyncLifetime
     public IEnumerable<(SiloAddress Silo, ILocalHydratedCache<T> Cache)> Caches<T>() =>
         ActiveSilos.Select(s => (s, CacheOn<T>(s))).ToList();
 
+    private readonly List<IAsyncDisposable> _owned = [];
+
+    /// <summary>Keeps a client (transport, connection, data source) to dispose after the cluster, newest first.</summary>
+    protected T Track<T>(T resource)
+        where T : IAsyncDisposable
+    {
+        lock (_owned)
+        {
+            _owned.Add(resource);
+        }
+
+        return resource;
+    }
+
     public virtual async ValueTask DisposeAsync()
     {
         if (Cluster is not null)
         {
             await Cluster.DisposeAsync();
+        }
+
+        // A silo already disposed the transports it owns; disposing one twice is harmless.
+        foreach (var resource in Enumerable.Reverse(_owned))
+        {
+            await resource.DisposeAsync();
         }
 
         GC.SuppressFinalize(this);
@@ -115,95 +135,44 @@ public sealed class InMemoryClusterFixture : HydrateClusterFixture
 /// <summary>Every silo has its own <see cref="PostgresTransport"/> (its own LISTEN connection) on one PostgreSQL server.</summary>
 public sealed class PostgresClusterFixture : HydrateClusterFixture
 {
-    private readonly List<ITransport> _testTransports = [];
     private NpgsqlDataSource? _dataSource;
 
     protected override string? Endpoint => TestServers.Postgres;
 
     protected override ValueTask PrepareAsync()
     {
-        _dataSource = NpgsqlDataSource.Create(TestServers.RequireEndpoint(TestServers.Postgres));
+        _dataSource = Track(NpgsqlDataSource.Create(TestServers.RequireEndpoint(TestServers.Postgres)));
         return ValueTask.CompletedTask;
     }
 
     protected override void AddTransport(HydrateCacheBuilder hydrate) =>
         hydrate.AddTransport(Transport, _ => new PostgresTransport(_dataSource!));
 
-    public override ValueTask<ITransport> ConnectAsync()
-    {
-        var transport = new PostgresTransport(_dataSource!);
-        _testTransports.Add(transport);
-        return ValueTask.FromResult<ITransport>(transport);
-    }
-
-    public override async ValueTask DisposeAsync()
-    {
-        await base.DisposeAsync();
-        foreach (var transport in _testTransports)
-        {
-            await transport.DisposeAsync();
-        }
-
-        if (_dataSource is not null)
-        {
-            await _dataSource.DisposeAsync();
-        }
-    }
+    public override ValueTask<ITransport> ConnectAsync() => ValueTask.FromResult<ITransport>(Track(new PostgresTransport(_dataSource!)));
 }
 
 /// <summary>Every silo has its own NATS connection and <see cref="NatsTransport"/> on one NATS server.</summary>
 public sealed class NatsClusterFixture : HydrateClusterFixture
 {
-    private readonly List<IAsyncDisposable> _owned = [];
-
     protected override string? Endpoint => TestServers.Nats;
 
     protected override void AddTransport(HydrateCacheBuilder hydrate) =>
-        hydrate.AddTransport(Transport, _ => Track(new NatsTransport(Connect())));
+        hydrate.AddTransport(Transport, _ => new NatsTransport(Connect()));
 
     public override ValueTask<ITransport> ConnectAsync() => ValueTask.FromResult<ITransport>(Track(new NatsTransport(Connect())));
 
     private NatsConnection Connect() => Track(new NatsConnection(new NatsOpts { Url = TestServers.RequireEndpoint(TestServers.Nats) }));
-
-    private T Track<T>(T resource)
-        where T : IAsyncDisposable
-    {
-        lock (_owned)
-        {
-            _owned.Add(resource);
-        }
-
-        return resource;
-    }
-
-    public override async ValueTask DisposeAsync()
-    {
-        await base.DisposeAsync();
-
-        // Transports first (a silo already disposed its own; disposing twice is harmless), then their connections.
-        foreach (var resource in Enumerable.Reverse(_owned))
-        {
-            await resource.DisposeAsync();
-        }
-    }
 }
 
 /// <summary>Every silo has its own <see cref="KafkaTransport"/> (producer and consumers) on one Kafka broker.</summary>
 public sealed class KafkaClusterFixture : HydrateClusterFixture
 {
-    private readonly List<ITransport> _testTransports = [];
-
     protected override string? Endpoint => TestServers.Kafka;
 
     protected override void AddTransport(HydrateCacheBuilder hydrate) =>
         hydrate.AddTransport(Transport, _ => Create());
 
-    public override ValueTask<ITransport> ConnectAsync()
-    {
-        var transport = Create();
-        _testTransports.Add(transport);
-        return ValueTask.FromResult<ITransport>(transport);
-    }
+    public override ValueTask<ITransport> ConnectAsync() => ValueTask.FromResult<ITransport>(Track(Create()));
 
     // librdkafka's mock broker answers a fetch only when fetch.wait.max.ms runs out: keep it short in tests.
     private static KafkaTransport Create() => new(new KafkaTransportOptions
@@ -211,48 +180,17 @@ public sealed class KafkaClusterFixture : HydrateClusterFixture
         BootstrapServers = TestServers.RequireEndpoint(TestServers.Kafka),
         ConsumerFetchWaitMax = TimeSpan.FromMilliseconds(10),
     });
-
-    public override async ValueTask DisposeAsync()
-    {
-        await base.DisposeAsync();
-        foreach (var transport in _testTransports)
-        {
-            await transport.DisposeAsync();
-        }
-    }
 }
 
 /// <summary>Every silo has its own multiplexer and <see cref="RedisTransport"/> on one Redis server.</summary>
 public sealed class RedisClusterFixture : HydrateClusterFixture
 {
-    private readonly List<IAsyncDisposable> _owned = [];
-
     protected override string? Endpoint => TestServers.Redis;
 
     protected override void AddTransport(HydrateCacheBuilder hydrate) =>
-        hydrate.AddTransport(Transport, _ => Track(new RedisTransport(Connect())));
+        hydrate.AddTransport(Transport, _ => new RedisTransport(Connect()));
 
     public override ValueTask<ITransport> ConnectAsync() => ValueTask.FromResult<ITransport>(Track(new RedisTransport(Connect())));
 
     private ConnectionMultiplexer Connect() => Track(ConnectionMultiplexer.Connect(TestServers.RequireEndpoint(TestServers.Redis)));
-
-    private T Track<T>(T resource)
-        where T : IAsyncDisposable
-    {
-        lock (_owned)
-        {
-            _owned.Add(resource);
-        }
-
-        return resource;
-    }
-
-    public override async ValueTask DisposeAsync()
-    {
-        await base.DisposeAsync();
-        foreach (var resource in Enumerable.Reverse(_owned))
-        {
-            await resource.DisposeAsync();
-        }
-    }
 }
