@@ -38,7 +38,7 @@ public sealed class HydrateCacheBuilder
     public HydrateCacheBuilder AddTransport(string name, Func<IServiceProvider, ITransport> factory)
     {
         ArgumentNullException.ThrowIfNull(factory);
-        return AddTransportCore(name, (sp, _) => new TransportHandle(name, factory(sp), owned: true));
+        return AddTransportCore(name, (sp, _) => new TransportHandle(factory(sp), owned: true));
     }
 
     /// <summary>
@@ -52,7 +52,7 @@ public sealed class HydrateCacheBuilder
     public HydrateCacheBuilder AddTransport(string name, ITransport transport)
     {
         ArgumentNullException.ThrowIfNull(transport);
-        return AddTransportCore(name, (_, _) => new TransportHandle(name, transport, owned: false));
+        return AddTransportCore(name, (_, _) => new TransportHandle(transport, owned: false));
     }
 
     /// <summary>

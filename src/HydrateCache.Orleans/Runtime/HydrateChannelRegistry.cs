@@ -25,7 +25,4 @@ internal sealed class HydrateChannelRegistry(IServiceProvider services, HydrateR
 
         return services.GetRequiredKeyedService<IHydrateChannelRuntime>(channel);
     }
-
-    public IEnumerable<string> ChannelsOf(string transport) =>
-        registrations.Channels.Values.Where(c => string.Equals(c.Transport, transport, StringComparison.Ordinal)).Select(c => c.Channel);
 }

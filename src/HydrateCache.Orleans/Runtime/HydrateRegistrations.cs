@@ -15,10 +15,8 @@ internal sealed class HydrateRegistrations
 internal sealed record ChannelRegistration(string Channel, string Transport, Type ValueType);
 
 /// <summary>A transport and whether the silo owns (and so disposes) it.</summary>
-internal sealed class TransportHandle(string name, ITransport transport, bool owned) : IAsyncDisposable
+internal sealed class TransportHandle(ITransport transport, bool owned) : IAsyncDisposable
 {
-    public string Name { get; } = name;
-
     public ITransport Transport { get; } = transport;
 
     public ValueTask DisposeAsync() => owned ? Transport.DisposeAsync() : ValueTask.CompletedTask;
