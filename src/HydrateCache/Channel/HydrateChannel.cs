@@ -24,7 +24,7 @@ public sealed class HydrateChannel<T>
     private readonly TimeProvider _timeProvider;
     private readonly int _maxMessageBytes;
     private readonly ILogger _logger;
-    private readonly DropLogLimiter _dropLog;
+    private readonly LogRateLimiter _dropLog;
     private long _sequence;
 
     /// <summary>Initializes a new instance of the <see cref="HydrateChannel{T}"/> class.</summary>
@@ -50,7 +50,7 @@ public sealed class HydrateChannel<T>
         _localCache = options.LocalCache;
         _maxMessageBytes = options.MaxMessageBytes;
         _logger = (options.LoggerFactory ?? NullLoggerFactory.Instance).CreateLogger<HydrateChannel<T>>();
-        _dropLog = new DropLogLimiter(_timeProvider, options.DropLogInterval);
+        _dropLog = LogRateLimiter.PerDropReason(_timeProvider, options.DropLogInterval);
     }
 
     /// <summary>Gets the channel name.</summary>
@@ -272,6 +272,15 @@ public sealed class HydrateChannel<T>
 
     private async ValueTask DeliverAsync(TransportMessage transportMessage, Func<TypedMessage<T>, CancellationToken, ValueTask> handler, CancellationToken cancellationToken)
     {
+        if (transportMessage.LostBefore > 0)
+        {
+            OnTransportLoss(transportMessage.LostBefore);
+            if (transportMessage.IsLossNotice)
+            {
+                return;
+            }
+        }
+
         var message = Receive(transportMessage.Body);
         if (message is null)
         {
@@ -303,11 +312,14 @@ public sealed class HydrateChannel<T>
         }
     }
 
-    private void Drop(HydrateDropReason reason)
+    private void Drop(HydrateDropReason reason, long count = 1)
     {
-        Statistics.OnDropped(reason);
-        HydrateCacheMetrics.OnDropped(Name, reason);
+        Statistics.OnDropped(reason, count);
+        HydrateCacheMetrics.OnDropped(Name, reason, count);
     }
+
+    /// <summary>Counts messages the transport lost on this channel's subscription (the transport has logged them).</summary>
+    internal void OnTransportLoss(long count) => Drop(HydrateDropReason.TransportLoss, count);
 
     private ulong NextSequence() => (ulong)Interlocked.Increment(ref _sequence);
 }

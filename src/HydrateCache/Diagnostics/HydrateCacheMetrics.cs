@@ -12,7 +12,7 @@ internal static class HydrateCacheMetrics
 
     private static readonly Counter<long> Published = Meter.CreateCounter<long>("hydratecache.messages.published", "{message}", "Messages published by channels.");
     private static readonly Counter<long> Received = Meter.CreateCounter<long>("hydratecache.messages.received", "{message}", "Frames received from transports.");
-    private static readonly Counter<long> Dropped = Meter.CreateCounter<long>("hydratecache.messages.dropped", "{message}", "Received frames dropped (malformed, unknown version, too large, undecodable).");
+    private static readonly Counter<long> Dropped = Meter.CreateCounter<long>("hydratecache.messages.dropped", "{message}", "Frames dropped (malformed, unknown version, too large, undecodable) or lost by the transport, by reason.");
     private static readonly Counter<long> HandlerFailures = Meter.CreateCounter<long>("hydratecache.handler.failures", "{message}", "Delivered messages whose handler threw.");
 
     public static void OnPublished(string channel) => Published.Add(1, new KeyValuePair<string, object?>("hydratecache.channel", channel));
@@ -21,13 +21,13 @@ internal static class HydrateCacheMetrics
 
     public static void OnHandlerFailed(string channel) => HandlerFailures.Add(1, new KeyValuePair<string, object?>("hydratecache.channel", channel));
 
-    public static void OnDropped(string channel, HydrateDropReason reason)
+    public static void OnDropped(string channel, HydrateDropReason reason, long count = 1)
     {
         var tags = new TagList
         {
             { "hydratecache.channel", channel },
             { "hydratecache.drop_reason", reason.ToString() },
         };
-        Dropped.Add(1, tags);
+        Dropped.Add(count, tags);
     }
 }

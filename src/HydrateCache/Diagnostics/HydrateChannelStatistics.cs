@@ -12,7 +12,7 @@ public sealed class HydrateChannelStatistics
     /// <summary>Gets the number of messages this channel instance published.</summary>
     public long Published => Interlocked.Read(ref _published);
 
-    /// <summary>Gets the number of frames received from the transport, including the dropped ones.</summary>
+    /// <summary>Gets the number of frames received from the transport, including the ones dropped after receipt (not the ones the transport lost).</summary>
     public long Received => Interlocked.Read(ref _received);
 
     /// <summary>Gets the number of delivered messages whose handler threw.</summary>
@@ -44,5 +44,5 @@ public sealed class HydrateChannelStatistics
 
     internal void OnHandlerFailed() => Interlocked.Increment(ref _handlerFailures);
 
-    internal void OnDropped(HydrateDropReason reason) => Interlocked.Increment(ref _dropped[(int)reason]);
+    internal void OnDropped(HydrateDropReason reason, long count = 1) => Interlocked.Add(ref _dropped[(int)reason], count);
 }

@@ -23,4 +23,10 @@ public enum HydrateDropReason
 
     /// <summary>The channel's codec failed to decode the payload.</summary>
     PayloadUndecodable,
+
+    /// <summary>
+    /// The transport lost the message before the channel saw it: the subscription's buffer was full under
+    /// <see cref="TransportOverflowPolicy.DropOldest"/>, or the client library dropped it (see <see cref="TransportMessage.LostBefore"/>).
+    /// </summary>
+    TransportLoss,
 }

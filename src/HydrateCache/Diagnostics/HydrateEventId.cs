@@ -3,7 +3,7 @@ namespace HydrateCache;
 /// <summary>
 /// The event ids of every log message HydrateCache writes, one range per area, so log filters and alerts can rely on them.
 /// </summary>
-/// <remarks>1xxx channel, 15xx in-memory transport, 2xxx envelope and codec, 3xxx local cache, 4xxx Orleans integration,
+/// <remarks>1xxx channel, 15xx transport subscriptions (<see cref="TransportSubscriptionPump"/>), 2xxx envelope and codec, 3xxx local cache, 4xxx Orleans integration,
 /// 5xxx Redis, 6xxx NATS, 7xxx PostgreSQL, 8xxx Kafka.</remarks>
 public static class HydrateEventId
 {
@@ -19,8 +19,11 @@ public static class HydrateEventId
     /// <summary>A publish failed.</summary>
     public const int ChannelPublishFailed = 1004;
 
-    /// <summary>An in-memory transport subscription handler threw.</summary>
-    public const int InMemoryHandlerFailed = 1501;
+    /// <summary>A transport subscription's handler threw; the message is skipped and the subscription continues.</summary>
+    public const int SubscriptionHandlerFailed = 1501;
+
+    /// <summary>A transport subscription lost messages (its buffer overflowed, or the client library dropped them). Rate limited.</summary>
+    public const int SubscriptionMessagesLost = 1502;
 
     /// <summary>A received frame was rejected (malformed, unknown version, too large, ...). Rate limited.</summary>
     public const int EnvelopeRejected = 2001;

@@ -21,9 +21,13 @@ internal static partial class Log
         Message = "Publishing to channel '{Channel}' failed")]
     public static partial void ChannelPublishFailed(this ILogger logger, Exception exception, string channel);
 
-    [LoggerMessage(EventId = HydrateEventId.InMemoryHandlerFailed, EventName = nameof(HydrateEventId.InMemoryHandlerFailed), Level = LogLevel.Error,
-        Message = "A handler of in-memory topic '{Topic}' threw; the subscription continues")]
-    public static partial void InMemoryHandlerFailed(this ILogger logger, Exception exception, string topic);
+    [LoggerMessage(EventId = HydrateEventId.SubscriptionHandlerFailed, EventName = nameof(HydrateEventId.SubscriptionHandlerFailed), Level = LogLevel.Error,
+        Message = "A handler of the subscription to topic '{Topic}' threw; the message is skipped and the subscription continues")]
+    public static partial void SubscriptionHandlerFailed(this ILogger logger, Exception exception, string topic);
+
+    [LoggerMessage(EventId = HydrateEventId.SubscriptionMessagesLost, EventName = nameof(HydrateEventId.SubscriptionMessagesLost), Level = LogLevel.Warning,
+        Message = "The subscription to topic '{Topic}' lost {Count} messages since the last report because {Cause}; {Total} lost since it started")]
+    public static partial void SubscriptionMessagesLost(this ILogger logger, string topic, long count, string cause, long total);
 
     [LoggerMessage(EventId = HydrateEventId.EnvelopeRejected, EventName = nameof(HydrateEventId.EnvelopeRejected), Level = LogLevel.Warning,
         Message = "Channel '{Channel}' dropped a frame of {Length} bytes: {Reason} ({Suppressed} similar drops not logged since the last message)")]

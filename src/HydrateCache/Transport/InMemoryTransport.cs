@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -11,8 +10,8 @@ namespace HydrateCache;
 /// </summary>
 /// <remarks>
 /// Guarantees: every subscription gets every message published after it was established, in per-publisher order,
-/// serially. Nothing is dropped: a subscription that falls <see cref="InMemoryTransportOptions.SubscriptionCapacity"/>
-/// messages behind makes publishers wait. Messages are copied on publish, so the caller may reuse its buffer.
+/// serially. By default nothing is dropped: a subscription whose buffer (<see cref="InMemoryTransportOptions.SubscriptionBuffer"/>)
+/// is full makes publishers wait. Messages are copied on publish, so the caller may reuse its buffer.
 /// Messages still queued when a subscription or the transport is disposed are discarded.
 /// </remarks>
 public sealed class InMemoryTransport : ITransport
@@ -27,7 +26,8 @@ public sealed class InMemoryTransport : ITransport
     public InMemoryTransport(InMemoryTransportOptions? options = null)
     {
         _options = options ?? new InMemoryTransportOptions();
-        ArgumentOutOfRangeException.ThrowIfLessThan(_options.SubscriptionCapacity, 1, "options.SubscriptionCapacity");
+        ArgumentNullException.ThrowIfNull(_options.SubscriptionBuffer, "options.SubscriptionBuffer");
+        _options.SubscriptionBuffer.Validate("options.SubscriptionBuffer");
         ArgumentOutOfRangeException.ThrowIfLessThan(_options.MaxMessageBytes, 1, "options.MaxMessageBytes");
         _logger = (_options.LoggerFactory ?? NullLoggerFactory.Instance).CreateLogger<InMemoryTransport>();
     }
@@ -61,11 +61,9 @@ public sealed class InMemoryTransport : ITransport
             return;
         }
 
-        // One copy shared by all subscribers: handlers only read it.
-        var copy = message.ToArray();
         foreach (var subscription in subscriptions.Items)
         {
-            await subscription.EnqueueAsync(copy, cancellationToken).ConfigureAwait(false);
+            await subscription.EnqueueAsync(message, cancellationToken).ConfigureAwait(false);
         }
     }
 
@@ -79,7 +77,6 @@ public sealed class InMemoryTransport : ITransport
 
         var subscription = new Subscription(this, topic, handler);
         _topics.AddOrUpdate(topic, static (_, s) => new ImmutableSubscriptions([s]), static (_, list, s) => list.Add(s), subscription);
-        subscription.Start();
         return ValueTask.FromResult<ITransportSubscription>(subscription);
     }
 
@@ -115,102 +112,19 @@ public sealed class InMemoryTransport : ITransport
         public ImmutableSubscriptions Remove(Subscription subscription) => new(Array.FindAll(Items, s => !ReferenceEquals(s, subscription)));
     }
 
-    private sealed class Subscription : ITransportSubscription
+    /// <summary>A subscription is a pump (under the wait policy) registered under its topic.</summary>
+    private sealed class Subscription(InMemoryTransport owner, string topic, TransportMessageHandler handler) : ITransportSubscription
     {
-        private readonly InMemoryTransport _owner;
-        private readonly TransportMessageHandler _handler;
-        private readonly Channel<byte[]> _queue;
-        private readonly CancellationTokenSource _stopping = new();
-        private readonly AsyncLocal<bool> _inHandler = new();
-        private Task _pump = Task.CompletedTask;
-        private int _disposed;
+        private readonly TransportSubscriptionPump _pump = new(topic, handler, owner._options.SubscriptionBuffer, owner._logger);
 
-        public Subscription(InMemoryTransport owner, string topic, TransportMessageHandler handler)
+        public string Topic => topic;
+
+        public ValueTask EnqueueAsync(ReadOnlyMemory<byte> message, CancellationToken cancellationToken) => _pump.PostAsync(message, cancellationToken);
+
+        public ValueTask DisposeAsync()
         {
-            _owner = owner;
-            _handler = handler;
-            Topic = topic;
-            _queue = Channel.CreateBounded<byte[]>(new BoundedChannelOptions(owner._options.SubscriptionCapacity)
-            {
-                SingleReader = true,
-                FullMode = BoundedChannelFullMode.Wait,
-            });
-        }
-
-        public string Topic { get; }
-
-        public void Start() => _pump = Task.Run(PumpAsync);
-
-        public ValueTask EnqueueAsync(byte[] message, CancellationToken cancellationToken)
-        {
-            if (_queue.Writer.TryWrite(message))
-            {
-                return ValueTask.CompletedTask;
-            }
-
-            return WaitAndEnqueueAsync(message, cancellationToken);
-        }
-
-        private async ValueTask WaitAndEnqueueAsync(byte[] message, CancellationToken cancellationToken)
-        {
-            try
-            {
-                await _queue.Writer.WriteAsync(message, cancellationToken).ConfigureAwait(false);
-            }
-            catch (ChannelClosedException)
-            {
-                // Unsubscribed while the publisher waited: the message is not for this subscription any more.
-            }
-        }
-
-        private async Task PumpAsync()
-        {
-            var token = _stopping.Token;
-            _inHandler.Value = true;
-            try
-            {
-                while (await _queue.Reader.WaitToReadAsync(token).ConfigureAwait(false))
-                {
-                    while (!token.IsCancellationRequested && _queue.Reader.TryRead(out var message))
-                    {
-                        try
-                        {
-                            await _handler(new TransportMessage(Topic, message), token).ConfigureAwait(false);
-                        }
-                        catch (OperationCanceledException) when (token.IsCancellationRequested)
-                        {
-                            return;
-                        }
-                        catch (Exception ex)
-                        {
-                            _owner._logger.InMemoryHandlerFailed(ex, Topic);
-                        }
-                    }
-                }
-            }
-            catch (OperationCanceledException) when (token.IsCancellationRequested)
-            {
-            }
-        }
-
-        public async ValueTask DisposeAsync()
-        {
-            if (Interlocked.Exchange(ref _disposed, 1) != 0)
-            {
-                return;
-            }
-
-            _owner.Remove(this);
-            _queue.Writer.TryComplete();
-            await _stopping.CancelAsync().ConfigureAwait(false);
-
-            // Disposing from inside the handler must not wait for the handler itself.
-            if (!_inHandler.Value)
-            {
-                await _pump.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-            }
-
-            _stopping.Dispose();
+            owner.Remove(this);
+            return _pump.DisposeAsync();
         }
     }
 }

@@ -57,7 +57,7 @@ public class InMemoryTransportTests
     [Fact]
     public async Task Publish_SubscriptionFull_PublisherWaitsInsteadOfDropping()
     {
-        await using var bus = new InMemoryTransport(new InMemoryTransportOptions { SubscriptionCapacity = 2 });
+        await using var bus = new InMemoryTransport(new InMemoryTransportOptions { SubscriptionBuffer = new() { MaxMessages = 2, OverflowPolicy = TransportOverflowPolicy.Wait } });
         var gate = new TaskCompletionSource();
         var received = new MessageCollector<int>();
         await bus.SubscribeAsync("topic", async (m, _) =>
