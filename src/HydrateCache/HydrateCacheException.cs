@@ -5,6 +5,7 @@ namespace HydrateCache;
 /// </summary>
 public class HydrateCacheException : Exception
 {
+    private readonly bool _isTransient;
     /// <summary>Initializes a new instance of the <see cref="HydrateCacheException"/> class.</summary>
     public HydrateCacheException()
     {
@@ -26,11 +27,24 @@ public class HydrateCacheException : Exception
     }
 
     /// <summary>
+    /// Initializes a new instance of the <see cref="HydrateCacheException"/> class with a message, the exception that
+    /// caused it and whether retrying may succeed: the constructor transport exceptions build on.
+    /// </summary>
+    /// <param name="message">The message that describes the error.</param>
+    /// <param name="innerException">The exception that caused this one.</param>
+    /// <param name="isTransient">Whether retrying may succeed; the value of <see cref="IsTransient"/>.</param>
+    protected HydrateCacheException(string message, Exception? innerException, bool isTransient)
+        : base(message, innerException)
+    {
+        _isTransient = isTransient;
+    }
+
+    /// <summary>
     /// Gets a value indicating whether retrying the operation may succeed (a broken connection, a timeout), as opposed to
     /// an error that will repeat (bad configuration, an unsupported type, an oversized payload).
     /// </summary>
-    /// <value>Defaults to <see langword="false"/>.</value>
-    public virtual bool IsTransient => false;
+    /// <value>Defaults to <see langword="false"/>, or to what the deriving exception passed to the constructor.</value>
+    public virtual bool IsTransient => _isTransient;
 }
 
 /// <summary>
