@@ -28,9 +28,12 @@ namespace HydrateCache.Redis;
 /// with <see cref="HydratePayloadTooLargeException"/>. Redis itself rejects arguments above <c>proto-max-bulk-len</c>
 /// (512 MB by default) and disconnects subscribers that fall more than <c>client-output-buffer-limit pubsub</c> (32 MB by
 /// default) behind.</para>
-/// <para><b>Client buffer</b>: received messages wait in the client while a subscription's handler is busy, at most
-/// <see cref="RedisTransportOptions.MaxPendingMessages"/> per subscription; beyond that the oldest waiting message is
-/// dropped and counted in <see cref="DroppedCount"/>.</para>
+/// <para><b>Client buffer</b>: StackExchange.Redis reads every pushed message at once into an unbounded queue per
+/// subscription; the transport moves each one at once into the subscription's <see cref="TransportSubscriptionPump"/>, its
+/// only bounded buffer (<see cref="RedisTransportOptions.SubscriptionBuffer"/>), which calls the handler. When a slow
+/// handler lets that buffer fill, the oldest waiting message is dropped (by default), counted in <see cref="DroppedCount"/>,
+/// logged (<see cref="HydrateEventId.SubscriptionMessagesLost"/>, rate limited) and reported to the handler in band
+/// (<see cref="TransportMessage.LostBefore"/>).</para>
 /// <para><b>Failures</b>: a publish or subscribe that Redis cannot carry out within the multiplexer's timeouts
 /// (<see cref="ConfigurationOptions.AsyncTimeout"/>) fails with <see cref="RedisTransportException"/>.</para>
 /// </remarks>
@@ -41,12 +44,13 @@ public sealed partial class RedisTransport : ITransport
     private readonly ILogger _logger;
     private readonly string _topicPrefix;
     private readonly int _maxMessageBytes;
-    private readonly int _maxPendingMessages;
+    private readonly SubscriptionBufferOptions _subscriptionBuffer;
     private readonly CommandFlags _publishFlags;
     private readonly bool _publishCopies;
     private readonly ConcurrentDictionary<Subscription, byte> _subscriptions = new();
-    private long _droppedCount;
-    private long _handlerFailureCount;
+    private readonly Lock _countersLock = new();
+    private long _retiredLostCount;
+    private long _retiredHandlerFailureCount;
     private int _disposed;
 
     /// <summary>Initializes a new instance of the <see cref="RedisTransport"/> class over a multiplexer you own.</summary>
@@ -60,12 +64,13 @@ public sealed partial class RedisTransport : ITransport
         options ??= new RedisTransportOptions();
         ArgumentOutOfRangeException.ThrowIfLessThan(options.MaxMessageBytes, 1, "options.MaxMessageBytes");
         ArgumentOutOfRangeException.ThrowIfGreaterThan(options.MaxMessageBytes, RedisTransportOptions.MaxMessageBytesLimit, "options.MaxMessageBytes");
-        ArgumentOutOfRangeException.ThrowIfLessThan(options.MaxPendingMessages, 1, "options.MaxPendingMessages");
+        ArgumentNullException.ThrowIfNull(options.SubscriptionBuffer, "options.SubscriptionBuffer");
+        options.SubscriptionBuffer.Validate("options.SubscriptionBuffer");
 
         _multiplexer = multiplexer;
         _topicPrefix = options.TopicPrefix ?? string.Empty;
         _maxMessageBytes = options.MaxMessageBytes;
-        _maxPendingMessages = options.MaxPendingMessages;
+        _subscriptionBuffer = options.SubscriptionBuffer.Clone();
         _publishFlags = options.PublishFlags;
         _publishCopies = (options.PublishFlags & CommandFlags.FireAndForget) != 0;
         _logger = (options.LoggerFactory ?? NullLoggerFactory.Instance).CreateLogger<RedisTransport>();
@@ -86,13 +91,16 @@ public sealed partial class RedisTransport : ITransport
         }
     }
 
-    /// <summary>Gets the number of received messages dropped because a subscription's client buffer was full.</summary>
-    /// <remarks>See <see cref="RedisTransportOptions.MaxPendingMessages"/>. Messages lost while disconnected are not
+    /// <summary>
+    /// Gets the number of received messages lost because a subscription's buffer was full, over every subscription of
+    /// this transport, past and present (the sum of their pumps' <see cref="TransportSubscriptionPump.LostCount"/>).
+    /// </summary>
+    /// <remarks>See <see cref="RedisTransportOptions.SubscriptionBuffer"/>. Messages lost while disconnected are not
     /// counted here (the client never sees them); <see cref="ConnectionChanged"/> reports those gaps.</remarks>
-    public long DroppedCount => Interlocked.Read(ref _droppedCount);
+    public long DroppedCount => Sum(static pump => pump.LostCount, ref _retiredLostCount);
 
     /// <summary>Gets the number of times a subscription handler threw. Each failure is logged; the subscription continues.</summary>
-    public long HandlerFailureCount => Interlocked.Read(ref _handlerFailureCount);
+    public long HandlerFailureCount => Sum(static pump => pump.HandlerFailures, ref _retiredHandlerFailureCount);
 
     private bool IsDisposed => Volatile.Read(ref _disposed) != 0;
 
@@ -226,7 +234,6 @@ public sealed partial class RedisTransport : ITransport
         }
 
         await Task.WhenAll(stopping).ConfigureAwait(false);
-        _subscriptions.Clear();
     }
 
     /// <summary>
@@ -256,15 +263,33 @@ public sealed partial class RedisTransport : ITransport
         }
     }
 
-    private void OnHandlerFailed(Exception exception, string channelName)
+    /// <summary>Sums a counter over the pumps of the live subscriptions and the retired ones' total (one lock, so a subscription being retired is counted once).</summary>
+    private long Sum(Func<TransportSubscriptionPump, long> counter, ref long retired)
     {
-        Interlocked.Increment(ref _handlerFailureCount);
-        _logger.HandlerFailed(exception, channelName);
+        lock (_countersLock)
+        {
+            var total = retired;
+            foreach (var subscription in _subscriptions.Keys)
+            {
+                total += counter(subscription.Pump);
+            }
+
+            return total;
+        }
     }
 
-    private void OnMessageDropped() => Interlocked.Increment(ref _droppedCount);
-
-    private void Remove(Subscription subscription) => _subscriptions.TryRemove(subscription, out _);
+    /// <summary>Removes a disposed subscription, keeping its final counts in the transport's totals.</summary>
+    private void Retire(Subscription subscription)
+    {
+        lock (_countersLock)
+        {
+            if (_subscriptions.TryRemove(subscription, out _))
+            {
+                _retiredLostCount += subscription.Pump.LostCount;
+                _retiredHandlerFailureCount += subscription.Pump.HandlerFailures;
+            }
+        }
+    }
 
     /// <summary>Maps a StackExchange.Redis failure to <see cref="RedisTransportException"/>; leaves everything else alone.</summary>
     private static bool TryWrap(Exception exception, string message, out RedisTransportException wrapped)

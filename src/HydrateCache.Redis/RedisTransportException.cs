@@ -7,8 +7,6 @@ namespace HydrateCache.Redis;
 /// </summary>
 public sealed class RedisTransportException : HydrateCacheException
 {
-    private readonly bool _isTransient;
-
     /// <summary>Initializes a new instance of the <see cref="RedisTransportException"/> class.</summary>
     public RedisTransportException()
     {
@@ -29,15 +27,13 @@ public sealed class RedisTransportException : HydrateCacheException
     {
     }
 
+    /// <summary>Initializes a new instance of the <see cref="RedisTransportException"/> class with the transient hint.</summary>
+    /// <param name="message">The message that describes the error.</param>
+    /// <param name="innerException">The exception that caused this one.</param>
+    /// <param name="isTransient"><see langword="true"/> for timeouts and connection failures, <see langword="false"/> for
+    /// errors the server will repeat (authentication, configuration, protocol limits); the value of <see cref="HydrateCacheException.IsTransient"/>.</param>
     internal RedisTransportException(string message, Exception? innerException, bool isTransient)
-        : base(message, innerException)
+        : base(message, innerException, isTransient)
     {
-        _isTransient = isTransient;
     }
-
-    /// <summary>
-    /// Gets a value indicating whether retrying may succeed: <see langword="true"/> for timeouts and connection failures,
-    /// <see langword="false"/> for errors the server will repeat (authentication, configuration, protocol limits).
-    /// </summary>
-    public override bool IsTransient => _isTransient;
 }

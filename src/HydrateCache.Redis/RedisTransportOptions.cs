@@ -37,17 +37,28 @@ public sealed class RedisTransportOptions
     public int MaxMessageBytes { get; set; } = 4 * 1024 * 1024;
 
     /// <summary>
-    /// Gets or sets how many received messages may wait in the client for one subscription whose handler is busy before the
-    /// oldest waiting message is dropped.
+    /// Gets or sets the bounds of each subscription's buffer, where received messages wait while its handler is busy, and
+    /// what happens when it is full.
     /// </summary>
-    /// <value>Defaults to 65,536. Must be at least 1.</value>
+    /// <value>
+    /// Defaults to the <see cref="SubscriptionBufferOptions"/> defaults: 65,536 messages or 64 MiB per subscription,
+    /// <see cref="TransportOverflowPolicy.DropOldest"/>, at most one loss log per subscription every 10 seconds. Read (and
+    /// copied) when the transport is created.
+    /// </value>
     /// <remarks>
-    /// Redis pub/sub has no backpressure: the server pushes every message and the client reads it at once. Without a bound, a
-    /// slow handler would let the client's memory grow without limit. Every dropped message is counted in
-    /// <see cref="RedisTransport.DroppedCount"/> and logged (rate limited); HydrateCache's per-sender sequence numbers detect
-    /// the gap.
+    /// <para>Redis pub/sub has no backpressure: the server pushes every message and StackExchange.Redis reads it at once into
+    /// an unbounded queue, which the transport drains into this buffer straight away, so this is the only bound on what a
+    /// slow subscription holds.</para>
+    /// <para>With <see cref="TransportOverflowPolicy.DropOldest"/> (the default) the oldest waiting message is dropped when the
+    /// buffer is full, so memory stays bounded and the connection keeps being read. Every drop is counted in
+    /// <see cref="RedisTransport.DroppedCount"/>, logged (rate limited) and reported to the handler in band
+    /// (<see cref="TransportMessage.LostBefore"/>); of the messages waiting, the oldest is the least valuable to a versioned
+    /// cache, as a newer update of the same key may be right behind it.</para>
+    /// <para><see cref="TransportOverflowPolicy.Wait"/> never drops, but a full buffer then leaves the messages in
+    /// StackExchange.Redis' unbounded queue: memory grows without limit for as long as the handler is slower than the
+    /// publishers. Redis never slows a publisher down for a slow subscriber.</para>
     /// </remarks>
-    public int MaxPendingMessages { get; set; } = 65_536;
+    public SubscriptionBufferOptions SubscriptionBuffer { get; set; } = new();
 
     /// <summary>Gets or sets the <see cref="CommandFlags"/> of the <c>PUBLISH</c> command.</summary>
     /// <value>
@@ -60,7 +71,7 @@ public sealed class RedisTransportOptions
     /// </remarks>
     public CommandFlags PublishFlags { get; set; } = CommandFlags.None;
 
-    /// <summary>Gets or sets the logger factory for connection changes, handler failures and drops.</summary>
+    /// <summary>Gets or sets the logger factory for connection changes, handler failures and lost messages.</summary>
     /// <value>Defaults to none (no logging).</value>
     public ILoggerFactory? LoggerFactory { get; set; }
 }

@@ -178,7 +178,7 @@ public sealed class RedisTransportTests : IAsyncLifetime
     {
         var clientName = $"hc-kill-{Guid.NewGuid():N}";
         var subscriberMultiplexer = await ConnectAsync(protocol, clientName);
-        var logs = new TestLoggerFactory();
+        var logs = new CapturingLoggerFactory();
         var diag = new ConcurrentQueue<string>();
         subscriberMultiplexer.ConnectionFailed += (_, e) => diag.Enqueue($"{DateTime.UtcNow:ss.fff} failed {e.ConnectionType} {e}");
         subscriberMultiplexer.ConnectionRestored += (_, e) => diag.Enqueue($"{DateTime.UtcNow:ss.fff} restored {e.ConnectionType} {e}");
@@ -213,7 +213,7 @@ public sealed class RedisTransportTests : IAsyncLifetime
         var admin = await ConnectAsync(allowAdmin: true);
         var server = admin.GetServer(admin.GetEndPoints()[0]);
         var original = (await server.ConfigGetAsync("client-output-buffer-limit")).Single().Value;
-        var logs = new TestLoggerFactory();
+        var logs = new CapturingLoggerFactory();
         var subscriber = Track(new RedisTransport(await ConnectAsync(protocol), new RedisTransportOptions { LoggerFactory = logs }));
         var events = new ConcurrentQueue<bool>();
         subscriber.ConnectionChanged += (_, e) => events.Enqueue(e.IsConnected);
@@ -241,8 +241,8 @@ public sealed class RedisTransportTests : IAsyncLifetime
         await publisher.PublishAsync(topic, "small"u8.ToArray(), Token);
         Assert.Equal([5], await received.WaitForCountAsync(1));
         Assert.Equal([false, true], events.ToArray());
-        Assert.True(logs.Logged(RedisEventIds.ConnectionLost) || logs.Logged(RedisEventIds.ReconnectedWithoutFailureReport));
-        Assert.True(logs.Logged(RedisEventIds.ConnectionRestored));
+        Assert.True(logs.Contains(HydrateEventId.RedisConnectionLost) || logs.Contains(HydrateEventId.RedisReconnectedWithoutFailureReport));
+        Assert.True(logs.Contains(HydrateEventId.RedisConnectionRestored));
     }
 
     [Theory]
@@ -271,7 +271,7 @@ public sealed class RedisTransportTests : IAsyncLifetime
         var (multiplexer, listener) = await RedisTestServer.ConnectUnreachableAsync(silent);
         using var _ = listener;
         _cleanup.Add(multiplexer);
-        var logs = new TestLoggerFactory();
+        var logs = new CapturingLoggerFactory();
         var transport = Track(new RedisTransport(multiplexer, new RedisTransportOptions { LoggerFactory = logs }));
         var stopwatch = Stopwatch.StartNew();
 
@@ -280,7 +280,7 @@ public sealed class RedisTransportTests : IAsyncLifetime
 
         Assert.True(ex.IsTransient);
         Assert.True(stopwatch.Elapsed < TimeSpan.FromSeconds(15), $"took {stopwatch.Elapsed}");
-        Assert.True(logs.Logged(RedisEventIds.SubscribeFailed));
+        Assert.True(logs.Contains(HydrateEventId.RedisSubscribeFailed));
     }
 
     [Fact]
@@ -295,7 +295,7 @@ public sealed class RedisTransportTests : IAsyncLifetime
     [Fact]
     public async Task Handler_Throws_IsCountedAndLogged()
     {
-        var logs = new TestLoggerFactory();
+        var logs = new CapturingLoggerFactory();
         var transport = await NewTransportAsync(options: new RedisTransportOptions { LoggerFactory = logs });
         var topic = NewTopic("throws");
         var received = new MessageCollector<string>();
@@ -311,15 +311,58 @@ public sealed class RedisTransportTests : IAsyncLifetime
 
         Assert.Equal(["bad", "good"], await received.WaitForCountAsync(2));
         Assert.Equal(1, transport.HandlerFailureCount);
-        Assert.Contains(logs.Entries, e => e.EventId == RedisEventIds.HandlerFailed && e.Message.Contains(topic, StringComparison.Ordinal));
+        Assert.Contains(logs.Entries, e => e.EventId == HydrateEventId.SubscriptionHandlerFailed && e.Message.Contains(topic, StringComparison.Ordinal));
     }
 
     [Fact]
-    public async Task SlowHandler_BufferFull_DropsOldestCountsAndLogs()
+    public async Task SlowHandler_BufferFull_DropsOldestCountsLogsAndReportsInBand()
     {
-        var logs = new TestLoggerFactory();
-        var transport = await NewTransportAsync(options: new RedisTransportOptions { MaxPendingMessages = 4, LoggerFactory = logs });
+        const int published = 20;
+        var logs = new CapturingLoggerFactory();
+        var transport = await NewTransportAsync(options: new RedisTransportOptions
+        {
+            SubscriptionBuffer = new SubscriptionBufferOptions { MaxMessages = 4 },
+            LoggerFactory = logs,
+        });
         var topic = NewTopic("drops");
+        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var entered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var received = new MessageCollector<(int Sequence, long LostBefore)>();
+        await transport.SubscribeAsync(topic, async (m, _) =>
+        {
+            received.Add((BitConverter.ToInt32(m.Body.Span), m.LostBefore));
+            entered.TrySetResult();
+            await gate.Task;
+        }, Token);
+        var publisher = await NewTransportAsync();
+        await publisher.PublishAsync(topic, BitConverter.GetBytes(0), Token);
+        await entered.Task.WaitAsync(TimeSpan.FromSeconds(10), Token);
+
+        for (var i = 1; i < published; i++)
+        {
+            await publisher.PublishAsync(topic, BitConverter.GetBytes(i), Token);
+        }
+
+        // The handler holds message 0; 4 of the other 19 fit in the buffer, the 15 oldest are dropped.
+        await Eventually.TrueAsync(() => transport.DroppedCount == 15, "15 messages were dropped");
+        gate.SetResult();
+        Assert.Equal([(0, 0), (16, 15), (17, 0), (18, 0), (19, 0)], await received.WaitForCountAsync(5));
+        await Task.Delay(100, Token);
+        Assert.Equal(5, received.Count);
+        Assert.Equal(published - received.Count, transport.DroppedCount);
+        Assert.Equal(transport.DroppedCount, received.Items.Sum(m => m.LostBefore));
+        Assert.Equal(1, logs.Count(HydrateEventId.SubscriptionMessagesLost));
+    }
+
+    [Fact]
+    public async Task SlowHandler_WaitPolicy_LosesNothing()
+    {
+        const int published = 20;
+        var transport = await NewTransportAsync(options: new RedisTransportOptions
+        {
+            SubscriptionBuffer = new SubscriptionBufferOptions { MaxMessages = 4, OverflowPolicy = TransportOverflowPolicy.Wait },
+        });
+        var topic = NewTopic("wait");
         var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var received = new MessageCollector<int>();
         await transport.SubscribeAsync(topic, async (m, _) =>
@@ -329,19 +372,58 @@ public sealed class RedisTransportTests : IAsyncLifetime
         }, Token);
         var publisher = await NewTransportAsync();
 
-        for (var i = 0; i < 20; i++)
+        for (var i = 0; i < published; i++)
         {
             await publisher.PublishAsync(topic, BitConverter.GetBytes(i), Token);
         }
 
-        // The handler holds message 0; 4 of the other 19 fit in the buffer, the 15 oldest are dropped.
-        await Eventually.TrueAsync(() => transport.DroppedCount == 15, "15 messages were dropped");
-        gate.SetResult();
-        Assert.Equal([0, 16, 17, 18, 19], await received.WaitForCountAsync(5));
         await Task.Delay(100, Token);
-        Assert.Equal(5, received.Count);
-        Assert.Equal(15, transport.DroppedCount);
-        Assert.True(logs.Logged(RedisEventIds.MessagesDropped));
+        gate.SetResult();
+        Assert.Equal(Enumerable.Range(0, published), await received.WaitForCountAsync(published));
+        Assert.Equal(0, transport.DroppedCount);
+    }
+
+    [Fact]
+    public async Task Channel_SlowSubscriberOverRedis_CountsTransportLossInStatistics()
+    {
+        var logs = new CapturingLoggerFactory();
+        var subscriberTransport = await NewTransportAsync(options: new RedisTransportOptions
+        {
+            SubscriptionBuffer = new SubscriptionBufferOptions { MaxMessages = 1 },
+        });
+        var name = NewTopic("channel");
+        var publisher = new HydrateChannel<string>(await NewTransportAsync(), name);
+        var subscriber = new HydrateChannel<string>(subscriberTransport, name, new HydrateChannelOptions<string> { LoggerFactory = logs });
+        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var entered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var received = new MessageCollector<string>();
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(Token);
+        var subscription = subscriber.SubscribeAsync(
+            async (m, ct) =>
+            {
+                entered.TrySetResult();
+                await gate.Task.WaitAsync(ct);
+                received.Add(m.Key);
+            },
+            stop.Token);
+        await Eventually.TrueAsync(() => logs.Contains(HydrateEventId.ChannelSubscribed), "the channel subscribed");
+
+        await publisher.PublishAsync("k0", "v", cancellationToken: Token);
+        await entered.Task.WaitAsync(TimeSpan.FromSeconds(10), Token);
+        for (var i = 1; i <= 4; i++)
+        {
+            await publisher.PublishAsync("k" + i, "v", cancellationToken: Token);
+        }
+
+        // The handler holds k0; the 1-message buffer keeps the newest, k4; k1..k3 are dropped.
+        await Eventually.TrueAsync(() => subscriberTransport.DroppedCount == 3, "3 messages were dropped");
+        gate.SetResult();
+        Assert.Equal(["k0", "k4"], await received.WaitForCountAsync(2));
+        Assert.Equal(publisher.Statistics.Published - received.Count, subscriber.Statistics.GetDropped(HydrateDropReason.TransportLoss));
+        Assert.Equal(3, subscriber.Statistics.GetDropped(HydrateDropReason.TransportLoss));
+        Assert.Equal(3, subscriber.Statistics.Dropped);
+        await stop.CancelAsync();
+        await subscription;
     }
 
     [Fact]
@@ -425,7 +507,9 @@ public sealed class RedisTransportTests : IAsyncLifetime
         var options = new RedisTransportOptions();
         Assert.Null(options.TopicPrefix);
         Assert.Equal(4 * 1024 * 1024, options.MaxMessageBytes);
-        Assert.Equal(65_536, options.MaxPendingMessages);
+        Assert.Equal(65_536, options.SubscriptionBuffer.MaxMessages);
+        Assert.Equal(64L * 1024 * 1024, options.SubscriptionBuffer.MaxBytes);
+        Assert.Equal(TransportOverflowPolicy.DropOldest, options.SubscriptionBuffer.OverflowPolicy);
         Assert.Equal(CommandFlags.None, options.PublishFlags);
         Assert.Null(options.LoggerFactory);
     }
@@ -434,14 +518,19 @@ public sealed class RedisTransportTests : IAsyncLifetime
     [InlineData(0, 1)]
     [InlineData(RedisTransportOptions.MaxMessageBytesLimit + 1, 1)]
     [InlineData(1024, 0)]
-    public async Task Constructor_OptionOutOfRange_Throws(int maxMessageBytes, int maxPendingMessages)
+    public async Task Constructor_OptionOutOfRange_Throws(int maxMessageBytes, int maxBufferedMessages)
     {
         var (multiplexer, listener) = await RedisTestServer.ConnectUnreachableAsync(silent: false);
         using var _ = listener;
         _cleanup.Add(multiplexer);
         Assert.Throws<ArgumentOutOfRangeException>(() => new RedisTransport(
             multiplexer,
-            new RedisTransportOptions { MaxMessageBytes = maxMessageBytes, MaxPendingMessages = maxPendingMessages }));
+            new RedisTransportOptions
+            {
+                MaxMessageBytes = maxMessageBytes,
+                SubscriptionBuffer = new SubscriptionBufferOptions { MaxMessages = maxBufferedMessages },
+            }));
+        Assert.Throws<ArgumentNullException>(() => new RedisTransport(multiplexer, new RedisTransportOptions { SubscriptionBuffer = null! }));
     }
 
     [Theory]

@@ -187,12 +187,6 @@ public static class HydrateEventId
     /// <summary>Redis transport: The connection is back and the subscriptions are re-established.</summary>
     public const int RedisConnectionRestored = 5002;
 
-    /// <summary>Redis transport: A subscription handler threw; the message is skipped and the subscription continues.</summary>
-    public const int RedisHandlerFailed = 5003;
-
-    /// <summary>Redis transport: A subscription's client buffer was full and its oldest messages were dropped. Rate limited.</summary>
-    public const int RedisMessagesDropped = 5004;
-
     /// <summary>Redis transport: A subscription was established.</summary>
     public const int RedisSubscribed = 5005;
 
