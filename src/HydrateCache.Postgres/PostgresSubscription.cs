@@ -1,39 +1,30 @@
-using System.Diagnostics;
-using System.Threading.Channels;
+using System.Buffers.Binary;
 
 namespace HydrateCache.Postgres;
 
 /// <summary>
-/// One subscription: a bounded queue filled by the transport's listening connection and a pump that invokes the handler
-/// serially, in order.
+/// One subscription: a <see cref="TransportSubscriptionPump"/> fed by the transport's listening connection, plus the one
+/// thing that is PostgreSQL's own: a large message arrives as a reference to a payload table row, read on the way to
+/// the handler.
 /// </summary>
+/// <remarks>
+/// The listening connection posts what the notification carries (<see cref="PostgresDelivery"/>: an inline frame or a
+/// row id) with <see cref="TransportSubscriptionPump.TryPost"/>, which never waits; the row is read in the pump's
+/// delivery path, so the listener never waits for the database and messages keep their order per subscription.
+/// </remarks>
 internal sealed class PostgresSubscription : ITransportSubscription
 {
-    private static readonly TimeSpan DropLogInterval = TimeSpan.FromSeconds(5);
-
     private readonly PostgresTransport _owner;
     private readonly TransportMessageHandler _handler;
-    private readonly Channel<PostgresDelivery> _queue;
-    private readonly CancellationTokenSource _stopping = new();
-    private readonly AsyncLocal<bool> _inHandler = new();
-    private Task _pump = Task.CompletedTask;
-    private long _droppedSinceLog;
-    private long _lastDropLog;
     private int _disposed;
 
-    public PostgresSubscription(PostgresTransport owner, string topic, string channel, TransportMessageHandler handler, int capacity)
+    public PostgresSubscription(PostgresTransport owner, string topic, string channel, TransportMessageHandler handler)
     {
         _owner = owner;
         _handler = handler;
         Topic = topic;
         Channel = channel;
-        Capacity = capacity;
-        _queue = System.Threading.Channels.Channel.CreateBounded<PostgresDelivery>(new BoundedChannelOptions(capacity)
-        {
-            SingleReader = true,
-            SingleWriter = false,
-            FullMode = BoundedChannelFullMode.Wait,
-        });
+        Pump = new TransportSubscriptionPump(topic, HandleAsync, owner.SubscriptionBuffer, owner.Logger);
     }
 
     /// <inheritdoc />
@@ -42,78 +33,7 @@ internal sealed class PostgresSubscription : ITransportSubscription
     /// <summary>Gets the PostgreSQL channel name (topic prefix included).</summary>
     public string Channel { get; }
 
-    public int Capacity { get; }
-
-    public bool IsDisposed => Volatile.Read(ref _disposed) != 0;
-
-    public void Start() => _pump = Task.Run(PumpAsync);
-
-    /// <summary>Queues a message without ever waiting: the listening connection must not stall. A full queue drops it (counted).</summary>
-    public void Deliver(in PostgresDelivery delivery)
-    {
-        if (_queue.Writer.TryWrite(delivery) || IsDisposed)
-        {
-            return;
-        }
-
-        OnDropped();
-    }
-
-    /// <summary>Counts (and, rate limited, logs) a message this subscription did not get.</summary>
-    public void OnDropped()
-    {
-        _owner.CountDropped();
-        Interlocked.Increment(ref _droppedSinceLog);
-        var now = Stopwatch.GetTimestamp();
-        var last = Interlocked.Read(ref _lastDropLog);
-        if ((last == 0 || Stopwatch.GetElapsedTime(last, now) >= DropLogInterval) && Interlocked.CompareExchange(ref _lastDropLog, now, last) == last)
-        {
-            _owner.Logger.MessagesDropped(Topic, Interlocked.Exchange(ref _droppedSinceLog, 0), Capacity);
-        }
-    }
-
-    private async Task PumpAsync()
-    {
-        var token = _stopping.Token;
-        _inHandler.Value = true;
-        try
-        {
-            while (await _queue.Reader.WaitToReadAsync(token).ConfigureAwait(false))
-            {
-                while (!token.IsCancellationRequested && _queue.Reader.TryRead(out var delivery))
-                {
-                    var body = delivery.Body;
-                    if (body is null)
-                    {
-                        // A large message: its row is being read (once for all subscriptions of the transport).
-                        body = await delivery.Pending!.WaitAsync(token).ConfigureAwait(false);
-                        if (body is null)
-                        {
-                            OnDropped();
-                            continue;
-                        }
-                    }
-
-                    try
-                    {
-                        await _handler(new TransportMessage(Topic, body), token).ConfigureAwait(false);
-                    }
-                    catch (OperationCanceledException) when (token.IsCancellationRequested)
-                    {
-                        return;
-                    }
-                    catch (Exception ex)
-                    {
-                        _owner.CountHandlerFailure();
-                        _owner.Logger.HandlerFailed(ex, Topic);
-                    }
-                }
-            }
-        }
-        catch (OperationCanceledException) when (token.IsCancellationRequested)
-        {
-        }
-    }
+    public TransportSubscriptionPump Pump { get; }
 
     public async ValueTask DisposeAsync()
     {
@@ -122,19 +42,79 @@ internal sealed class PostgresSubscription : ITransportSubscription
             return;
         }
 
+        // The pump first: a notification still arriving for this subscription is then discarded, not counted as a loss.
+        await Pump.DisposeAsync().ConfigureAwait(false);
         _owner.Remove(this);
-        _queue.Writer.TryComplete();
-        await _stopping.CancelAsync().ConfigureAwait(false);
+    }
 
-        // Disposing from inside the handler must not wait for the handler itself.
-        if (!_inHandler.Value)
+    private ValueTask HandleAsync(TransportMessage message, CancellationToken cancellationToken)
+    {
+        if (message.IsLossNotice)
         {
-            await _pump.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            return _handler(message, cancellationToken);
         }
+
+        var body = message.Body;
+        return PostgresDelivery.IsReference(body.Span, out var rowId)
+            ? HandleLargeAsync(rowId, message.LostBefore, cancellationToken)
+            : _handler(message with { Body = body[1..] }, cancellationToken);
+    }
+
+    private async ValueTask HandleLargeAsync(long rowId, long lostBefore, CancellationToken cancellationToken)
+    {
+        var frame = await _owner.FetchLargePayloadAsync(Channel, rowId, cancellationToken).ConfigureAwait(false);
+        if (frame is null)
+        {
+            // The row is gone or unreadable (logged by the fetch): a loss, counted and reported in band. Losses reported
+            // with this message are passed on at their place.
+            Pump.ReportLost(1);
+            if (lostBefore > 0)
+            {
+                await _handler(new TransportMessage(Topic, ReadOnlyMemory<byte>.Empty) { LostBefore = lostBefore }, cancellationToken).ConfigureAwait(false);
+            }
+
+            return;
+        }
+
+        await _handler(new TransportMessage(Topic, frame) { LostBefore = lostBefore }, cancellationToken).ConfigureAwait(false);
     }
 }
 
-/// <summary>A received message: the frame itself, or (large messages) the task reading it from the payload table.</summary>
-/// <param name="Body">The frame, when it came inline.</param>
-/// <param name="Pending">The read of the frame's row; completes with <see langword="null"/> when the row is gone or unreadable. Never faults.</param>
-internal readonly record struct PostgresDelivery(byte[]? Body, Task<byte[]?>? Pending);
+/// <summary>
+/// What the listening connection posts to a subscription's pump: a kind byte, then the frame (inline) or the row id of
+/// the payload table row holding it (large messages, read in the delivery path).
+/// </summary>
+internal static class PostgresDelivery
+{
+    private const byte Inline = 0;
+    private const byte Reference = 1;
+
+    /// <summary>The length of a reference: the kind byte and the row id.</summary>
+    public const int ReferenceLength = 1 + sizeof(long);
+
+    /// <summary>Writes a reference to row <paramref name="rowId"/> into <paramref name="destination"/> (<see cref="ReferenceLength"/> bytes).</summary>
+    public static void WriteReference(Span<byte> destination, long rowId)
+    {
+        destination[0] = Reference;
+        BinaryPrimitives.WriteInt64LittleEndian(destination[1..], rowId);
+    }
+
+    /// <summary>Writes the kind byte and <paramref name="frame"/> into <paramref name="destination"/> (1 + its length bytes).</summary>
+    public static void WriteInline(Span<byte> destination, ReadOnlySpan<byte> frame)
+    {
+        destination[0] = Inline;
+        frame.CopyTo(destination[1..]);
+    }
+
+    public static bool IsReference(ReadOnlySpan<byte> delivery, out long rowId)
+    {
+        if (delivery[0] == Reference)
+        {
+            rowId = BinaryPrimitives.ReadInt64LittleEndian(delivery[1..]);
+            return true;
+        }
+
+        rowId = 0;
+        return false;
+    }
+}

@@ -90,10 +90,13 @@ public sealed partial class PostgresTransport
         }
     }
 
-    /// <summary>Reads a large message's frame, once for every subscription of the transport. Never throws: null when the row is gone or unreadable.</summary>
-    private async Task<byte[]?> FetchLargePayloadAsync(string channel, long rowId)
+    /// <summary>
+    /// Reads a large message's frame, in a subscription's delivery path (so the listening connection never waits and the
+    /// subscription's order is kept). At most <see cref="MaxConcurrentFetches"/> reads run at once per transport.
+    /// </summary>
+    /// <returns>The frame, or <see langword="null"/> (logged) when the row is gone or unreadable. Throws only when <paramref name="token"/> is cancelled.</returns>
+    internal async Task<byte[]?> FetchLargePayloadAsync(string channel, long rowId, CancellationToken token)
     {
-        var token = _disposing.Token;
         try
         {
             await _fetchGate.WaitAsync(token).ConfigureAwait(false);
@@ -128,11 +131,7 @@ public sealed partial class PostgresTransport
                 _fetchGate.Release();
             }
         }
-        catch (OperationCanceledException) when (token.IsCancellationRequested)
-        {
-            return null;
-        }
-        catch (Exception ex)
+        catch (Exception ex) when (ex is not OperationCanceledException || !token.IsCancellationRequested)
         {
             Logger.LargePayloadFetchFailed(ex, rowId, channel, PayloadTable);
             return null;

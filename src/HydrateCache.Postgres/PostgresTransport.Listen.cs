@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Data;
 using System.Diagnostics;
 using Npgsql;
@@ -403,6 +404,10 @@ public sealed partial class PostgresTransport
     }
 
     /// <summary>Runs on the listening connection's read: must be quick and never throw or wait.</summary>
+    /// <remarks>
+    /// Each subscription's pump copies the delivery under the drop-oldest policy (<see cref="TransportSubscriptionPump.TryPost"/>
+    /// never waits). A large message is posted as its row id and read in each subscription's delivery path.
+    /// </remarks>
     private void OnNotification(object sender, NpgsqlNotificationEventArgs e)
     {
         if (!_channels.TryGetValue(e.Channel, out var subscriptions) || subscriptions.Length == 0)
@@ -410,17 +415,20 @@ public sealed partial class PostgresTransport
             return;
         }
 
-        PostgresDelivery delivery;
         switch (PostgresPayload.Parse(e.Payload, out var frame, out var rowId))
         {
             case PostgresPayloadKind.Inline:
-                delivery = new PostgresDelivery(frame, null);
-                break;
+                var buffer = ArrayPool<byte>.Shared.Rent(1 + frame!.Length);
+                PostgresDelivery.WriteInline(buffer, frame);
+                Post(subscriptions, buffer.AsSpan(0, 1 + frame.Length));
+                ArrayPool<byte>.Shared.Return(buffer);
+                return;
 
             case PostgresPayloadKind.Reference:
-                var channel = e.Channel;
-                delivery = new PostgresDelivery(null, Task.Run(() => FetchLargePayloadAsync(channel, rowId)));
-                break;
+                Span<byte> reference = stackalloc byte[PostgresDelivery.ReferenceLength];
+                PostgresDelivery.WriteReference(reference, rowId);
+                Post(subscriptions, reference);
+                return;
 
             default:
                 var now = Stopwatch.GetTimestamp();
@@ -430,17 +438,21 @@ public sealed partial class PostgresTransport
                     Logger.NotificationRejected(e.Channel, e.Payload?.Length ?? 0);
                 }
 
+                // Counted and reported in band as a loss of every subscription of the channel.
                 foreach (var subscription in subscriptions)
                 {
-                    subscription.OnDropped();
+                    subscription.Pump.ReportLost(1);
                 }
 
                 return;
         }
+    }
 
+    private static void Post(PostgresSubscription[] subscriptions, ReadOnlySpan<byte> delivery)
+    {
         foreach (var subscription in subscriptions)
         {
-            subscription.Deliver(delivery);
+            subscription.Pump.TryPost(delivery);
         }
     }
 

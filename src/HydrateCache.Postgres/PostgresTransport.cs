@@ -32,8 +32,12 @@ namespace HydrateCache.Postgres;
 /// <see cref="PostgresTransportOptions.PayloadTable"/> in the same transaction as a NOTIFY carrying the row id; receivers read
 /// the row with a pooled connection. Rows are deleted after <see cref="PostgresTransportOptions.LargePayloadRetention"/>.
 /// Larger messages fail with <see cref="HydratePayloadTooLargeException"/> before anything reaches the server.</para>
-/// <para><b>Buffers.</b> Each subscription buffers up to <see cref="PostgresTransportOptions.SubscriptionCapacity"/> messages
-/// for its handler; when the buffer is full, new messages are dropped, logged and counted in <see cref="DroppedCount"/>.</para>
+/// <para><b>Buffers.</b> Each subscription is a <see cref="TransportSubscriptionPump"/> whose buffer is bounded by
+/// <see cref="PostgresTransportOptions.SubscriptionBuffer"/> (drop-oldest: the listening connection never waits). Losses are
+/// counted in <see cref="DroppedCount"/>, logged (rate limited) and reported to the handler in band
+/// (<see cref="TransportMessage.LostBefore"/>). A large message is posted as its row id and read from the payload table in
+/// the subscription's delivery path, right before its handler call, so its order is kept; several subscriptions of one
+/// channel each read the row.</para>
 /// </remarks>
 public sealed partial class PostgresTransport : ITransport
 {
@@ -42,15 +46,15 @@ public sealed partial class PostgresTransport : ITransport
     private readonly int _maxMessageBytes;
     private readonly TimeSpan _retention;
     private readonly TimeSpan _reconnectDelay;
-    private readonly int _subscriptionCapacity;
     private readonly CancellationTokenSource _disposing = new();
 
     /// <summary>The subscriptions by channel name; arrays are replaced (copy-on-write) under <see cref="_gate"/>, read lock-free.</summary>
     private readonly ConcurrentDictionary<string, PostgresSubscription[]> _channels = new(StringComparer.Ordinal);
     private readonly Lock _gate = new();
 
-    private long _dropped;
-    private long _handlerFailures;
+    /// <summary>Losses and handler failures of disposed subscriptions. Guarded by <see cref="_gate"/>.</summary>
+    private long _closedLost;
+    private long _closedHandlerFailures;
     private int _disposed;
 
     /// <summary>Initializes a new instance of the <see cref="PostgresTransport"/> class.</summary>
@@ -63,7 +67,16 @@ public sealed partial class PostgresTransport : ITransport
         options ??= new PostgresTransportOptions();
         ArgumentOutOfRangeException.ThrowIfLessThan(options.MaxMessageBytes, 1, "options.MaxMessageBytes");
         ArgumentOutOfRangeException.ThrowIfGreaterThan(options.MaxMessageBytes, PostgresTransportOptions.MaxMessageBytesLimit, "options.MaxMessageBytes");
-        ArgumentOutOfRangeException.ThrowIfLessThan(options.SubscriptionCapacity, 1, "options.SubscriptionCapacity");
+        ArgumentNullException.ThrowIfNull(options.SubscriptionBuffer, "options.SubscriptionBuffer");
+        options.SubscriptionBuffer.Validate("options.SubscriptionBuffer");
+        if (options.SubscriptionBuffer.OverflowPolicy != TransportOverflowPolicy.DropOldest)
+        {
+            throw new ArgumentOutOfRangeException(
+                "options.SubscriptionBuffer.OverflowPolicy",
+                options.SubscriptionBuffer.OverflowPolicy,
+                "The PostgreSQL transport needs TransportOverflowPolicy.DropOldest: its listening connection is shared by every subscription and must never wait.");
+        }
+
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(options.LargePayloadRetention, TimeSpan.Zero, "options.LargePayloadRetention");
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(options.ReconnectDelay, TimeSpan.Zero, "options.ReconnectDelay");
         ArgumentOutOfRangeException.ThrowIfGreaterThan(options.ReconnectDelay, TimeSpan.FromHours(1), "options.ReconnectDelay");
@@ -78,7 +91,7 @@ public sealed partial class PostgresTransport : ITransport
         _maxMessageBytes = options.MaxMessageBytes;
         _retention = options.LargePayloadRetention;
         _reconnectDelay = options.ReconnectDelay;
-        _subscriptionCapacity = options.SubscriptionCapacity;
+        SubscriptionBuffer = options.SubscriptionBuffer.Clone();
         PayloadTable = PostgresIdentifier.QuoteTableName(options.PayloadTable, "options.PayloadTable");
         Logger = (options.LoggerFactory ?? NullLoggerFactory.Instance).CreateLogger<PostgresTransport>();
         _insertAndNotifySql = $"WITH ins AS (INSERT INTO {PayloadTable} (channel, body) VALUES ($1, $2) RETURNING id) SELECT pg_notify($1, '{PostgresPayload.ReferenceMarker}' || ins.id::text) FROM ins";
@@ -98,13 +111,17 @@ public sealed partial class PostgresTransport : ITransport
     /// Gets the number of messages that reached this transport but not a subscription's handler: the subscription's buffer was
     /// full, a large message's row was gone or unreadable, or the notification was not in this transport's format.
     /// </summary>
-    /// <remarks>Counted once per subscription that missed the message. Every drop is also logged (rate limited).</remarks>
-    public long DroppedCount => Interlocked.Read(ref _dropped);
+    /// <remarks>Counted once per subscription that missed the message (the sum of its pumps' <see cref="TransportSubscriptionPump.LostCount"/>,
+    /// disposed subscriptions included). Every drop is also logged (rate limited) and reported in band.</remarks>
+    public long DroppedCount => SumOverSubscriptions(static p => p.LostCount, ref _closedLost);
 
     /// <summary>Gets the number of messages whose handler threw. The subscription continued with the next message.</summary>
-    public long HandlerFailureCount => Interlocked.Read(ref _handlerFailures);
+    public long HandlerFailureCount => SumOverSubscriptions(static p => p.HandlerFailures, ref _closedHandlerFailures);
 
     internal ILogger Logger { get; }
+
+    /// <summary>Gets the buffer options of every subscription (a copy of the options').</summary>
+    internal SubscriptionBufferOptions SubscriptionBuffer { get; }
 
     /// <summary>Gets the quoted, possibly schema-qualified payload table name used in SQL.</summary>
     internal string PayloadTable { get; }
@@ -169,7 +186,7 @@ public sealed partial class PostgresTransport : ITransport
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
         cancellationToken.ThrowIfCancellationRequested();
 
-        var subscription = new PostgresSubscription(this, topic, channel, handler, _subscriptionCapacity);
+        var subscription = new PostgresSubscription(this, topic, channel, handler);
         var waiter = new ListenWaiter(channel);
         lock (_gate)
         {
@@ -179,7 +196,6 @@ public sealed partial class PostgresTransport : ITransport
             EnsureListenerStarted();
         }
 
-        subscription.Start();
         RequestReconcile();
         try
         {
@@ -250,15 +266,16 @@ public sealed partial class PostgresTransport : ITransport
         }
     }
 
-    internal void CountDropped() => Interlocked.Increment(ref _dropped);
-
-    internal void CountHandlerFailure() => Interlocked.Increment(ref _handlerFailures);
-
-    /// <summary>Removes a disposed subscription; the listening task <c>UNLISTEN</c>s its channel when it was the last one.</summary>
+    /// <summary>
+    /// Removes a subscription whose pump is disposed and keeps its counters; the listening task <c>UNLISTEN</c>s its channel
+    /// when it was the last one.
+    /// </summary>
     internal void Remove(PostgresSubscription subscription)
     {
         lock (_gate)
         {
+            _closedLost += subscription.Pump.LostCount;
+            _closedHandlerFailures += subscription.Pump.HandlerFailures;
             if (_channels.TryGetValue(subscription.Channel, out var list))
             {
                 var remaining = Array.FindAll(list, s => !ReferenceEquals(s, subscription));
@@ -275,6 +292,23 @@ public sealed partial class PostgresTransport : ITransport
 
         Logger.Unsubscribed(subscription.Topic, subscription.Channel);
         RequestReconcile();
+    }
+
+    private long SumOverSubscriptions(Func<TransportSubscriptionPump, long> counter, ref long closed)
+    {
+        lock (_gate)
+        {
+            var sum = closed;
+            foreach (var list in _channels.Values)
+            {
+                foreach (var subscription in list)
+                {
+                    sum += counter(subscription.Pump);
+                }
+            }
+
+            return sum;
+        }
     }
 
     private static void ValidateTopicPrefix(string? prefix)

@@ -49,14 +49,18 @@ public sealed class PostgresTransportOptions
     /// <value>Defaults to 1 second. The first attempt is immediate; later delays double up to 30 seconds (or this value, if larger).</value>
     public TimeSpan ReconnectDelay { get; set; } = TimeSpan.FromSeconds(1);
 
-    /// <summary>Gets or sets how many received messages may wait for one subscription's handler before new ones are dropped.</summary>
-    /// <value>Defaults to 65,536.</value>
+    /// <summary>Gets or sets the bounds of each subscription's buffer (the messages waiting for its handler) and its overflow policy.</summary>
+    /// <value>Defaults to 65,536 messages, 64 MiB and <see cref="TransportOverflowPolicy.DropOldest"/>, the only policy this
+    /// transport accepts; loss logs at most every 10 seconds per subscription. A large message takes 9 bytes in the buffer
+    /// until it is read from <see cref="PayloadTable"/>, right before its handler call.</value>
     /// <remarks>
-    /// The listening connection is shared by every subscription of the transport and must never stall (a stalled listener makes
-    /// PostgreSQL's notification queue grow for the whole cluster), so a full buffer drops the message, logs and counts it in
-    /// <see cref="PostgresTransport.DroppedCount"/>.
+    /// The listening connection is shared by every subscription of the transport and must never stall (a stalled listener
+    /// makes PostgreSQL's notification queue grow for the whole cluster), so a full buffer drops its oldest messages. Every
+    /// loss is counted in <see cref="PostgresTransport.DroppedCount"/>, logged (rate limited, event
+    /// <see cref="HydrateEventId.SubscriptionMessagesLost"/>) and reported to the handler in band
+    /// (<see cref="TransportMessage.LostBefore"/>).
     /// </remarks>
-    public int SubscriptionCapacity { get; set; } = 65_536;
+    public SubscriptionBufferOptions SubscriptionBuffer { get; set; } = new();
 
     /// <summary>Gets or sets the logger factory for connection events, drops and handler failures.</summary>
     /// <value>Defaults to none (no logging).</value>

@@ -48,12 +48,26 @@ public class PostgresTransportOptionsTests
         using var dataSource = NpgsqlDataSource.Create("Host=127.0.0.1");
         Assert.Throws<ArgumentOutOfRangeException>(() => new PostgresTransport(dataSource, new PostgresTransportOptions { MaxMessageBytes = 0 }));
         Assert.Throws<ArgumentOutOfRangeException>(() => new PostgresTransport(dataSource, new PostgresTransportOptions { MaxMessageBytes = PostgresTransportOptions.MaxMessageBytesLimit + 1 }));
-        Assert.Throws<ArgumentOutOfRangeException>(() => new PostgresTransport(dataSource, new PostgresTransportOptions { SubscriptionCapacity = 0 }));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new PostgresTransport(dataSource, new PostgresTransportOptions { SubscriptionBuffer = new() { MaxMessages = 0 } }));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new PostgresTransport(dataSource, new PostgresTransportOptions { SubscriptionBuffer = new() { MaxBytes = 0 } }));
+        Assert.Throws<ArgumentNullException>(() => new PostgresTransport(dataSource, new PostgresTransportOptions { SubscriptionBuffer = null! }));
         Assert.Throws<ArgumentOutOfRangeException>(() => new PostgresTransport(dataSource, new PostgresTransportOptions { LargePayloadRetention = TimeSpan.Zero }));
         Assert.Throws<ArgumentOutOfRangeException>(() => new PostgresTransport(dataSource, new PostgresTransportOptions { ReconnectDelay = TimeSpan.Zero }));
         Assert.Throws<ArgumentException>(() => new PostgresTransport(dataSource, new PostgresTransportOptions { TopicPrefix = new string('p', 63) }));
         Assert.Throws<ArgumentException>(() => new PostgresTransport(dataSource, new PostgresTransportOptions { TopicPrefix = "a\0" }));
         Assert.Throws<ArgumentNullException>(() => new PostgresTransport(null!));
+    }
+
+    [Fact]
+    public void Options_SubscriptionBuffer_DefaultsToDropOldestAndRejectsWait()
+    {
+        using var dataSource = NpgsqlDataSource.Create("Host=127.0.0.1");
+        Assert.Equal(TransportOverflowPolicy.DropOldest, new PostgresTransportOptions().SubscriptionBuffer.OverflowPolicy);
+        Assert.Equal(65_536, new PostgresTransportOptions().SubscriptionBuffer.MaxMessages);
+
+        var wait = new PostgresTransportOptions { SubscriptionBuffer = new() { OverflowPolicy = TransportOverflowPolicy.Wait } };
+        var ex = Assert.Throws<ArgumentOutOfRangeException>(() => new PostgresTransport(dataSource, wait));
+        Assert.Contains("OverflowPolicy", ex.ParamName, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -60,12 +60,17 @@ public class PostgresTransportTests : IAsyncLifetime
         return transport;
     }
 
+    /// <summary>Collects the messages' bodies; loss notices are not messages (losses are checked through DroppedCount and LostBefore).</summary>
     private static async Task<MessageCollector<byte[]>> CollectAsync(ITransport transport, string topic)
     {
         var received = new MessageCollector<byte[]>();
         await transport.SubscribeAsync(topic, (m, _) =>
         {
-            received.Add(m.Body.ToArray());
+            if (!m.IsLossNotice)
+            {
+                received.Add(m.Body.ToArray());
+            }
+
             return ValueTask.CompletedTask;
         }, Token);
         return received;
@@ -438,22 +443,27 @@ public class PostgresTransportTests : IAsyncLifetime
 
         Assert.Equal([1, 2], await received.WaitForCountAsync(2));
         Assert.Equal(1, transport.HandlerFailureCount);
-        var entry = Assert.Single(logs.Entries, e => e.EventId == PostgresEventIds.HandlerFailed);
+        var entry = Assert.Single(logs.Entries, e => e.EventId == HydrateEventId.SubscriptionHandlerFailed);
         Assert.Contains(topic, entry.Message, StringComparison.Ordinal);
         Assert.IsType<InvalidOperationException>(entry.Exception);
     }
 
     [Fact]
-    public async Task SlowHandler_BufferFull_DropsAreCountedNeverBlockTheListener()
+    public async Task SlowHandler_BufferFull_OldestDroppedCountedReportedInBandNeverBlockTheListener()
     {
         var topic = NewTopic("full");
         var otherTopic = NewTopic("other");
-        var transport = NewTransport(new PostgresTransportOptions { SubscriptionCapacity = 2 });
+        var logs = new CapturingLoggerFactory();
+        var transport = NewTransport(new PostgresTransportOptions
+        {
+            SubscriptionBuffer = new SubscriptionBufferOptions { MaxMessages = 2 },
+            LoggerFactory = logs,
+        });
         var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var slow = new MessageCollector<int>();
+        var slow = new MessageCollector<(int Value, long LostBefore)>();
         await transport.SubscribeAsync(topic, async (m, ct) =>
         {
-            slow.Add(BitConverter.ToInt32(m.Body.Span));
+            slow.Add((BitConverter.ToInt32(m.Body.Span), m.LostBefore));
             await release.Task.WaitAsync(ct);
         }, Token);
         var other = await CollectAsync(transport, otherTopic);
@@ -472,12 +482,112 @@ public class PostgresTransportTests : IAsyncLifetime
         await other.WaitForCountAsync(1);
         Assert.Equal(1, slow.Count);
 
-        // One message in the handler, two in the buffer, the other seven dropped.
+        // One message in the handler, the newest two in the buffer, the seven before them dropped: counted, logged,
+        // and reported in band with the first message after the gap.
         Assert.Equal(7, transport.DroppedCount);
+        Assert.True(logs.Contains(HydrateEventId.SubscriptionMessagesLost));
         release.SetResult();
-        Assert.Equal([0, 1, 2], await slow.WaitForCountAsync(3));
+        Assert.Equal([(0, 0L), (8, 7L), (9, 0L)], await slow.WaitForCountAsync(3));
         await Task.Delay(100, Token);
         Assert.Equal(3, slow.Count);
+    }
+
+    [Fact]
+    public async Task Channel_SubscriptionBufferOverflows_LossReportedInStatisticsAsTransportLoss()
+    {
+        var subscriberTransport = new SubscribedSignal(NewTransport(new PostgresTransportOptions
+        {
+            SubscriptionBuffer = new SubscriptionBufferOptions { MaxMessages = 1 },
+        }));
+        var channelName = NewTopic("channel");
+        var publisher = new HydrateChannel<string>(NewTransport(), channelName);
+        var subscriber = new HydrateChannel<string>(subscriberTransport, channelName);
+        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var entered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var received = new MessageCollector<string>();
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(Token);
+        var subscription = subscriber.SubscribeAsync(
+            async (m, ct) =>
+            {
+                entered.TrySetResult();
+                await gate.Task.WaitAsync(ct);
+                received.Add(m.Key);
+            },
+            stop.Token);
+        await subscriberTransport.Subscribed.WaitAsync(TimeSpan.FromSeconds(30), Token);
+
+        await publisher.PublishAsync("k0", "v", cancellationToken: Token);
+        await entered.Task.WaitAsync(TimeSpan.FromSeconds(10), Token);
+        for (var i = 1; i <= 4; i++)
+        {
+            await publisher.PublishAsync("k" + i, "v", cancellationToken: Token);
+        }
+
+        // The notifications reach the (never blocking) listener in order; k4 is the last: once it is buffered, k1..k3 are gone.
+        await Eventually.TrueAsync(() => subscriberTransport.Inner.DroppedCount == 3, "three messages were dropped");
+        gate.SetResult();
+        Assert.Equal(["k0", "k4"], await received.WaitForCountAsync(2));
+        Assert.Equal(3, subscriber.Statistics.GetDropped(HydrateDropReason.TransportLoss));
+        Assert.Equal(3, subscriber.Statistics.Dropped);
+        await stop.CancelAsync();
+        await subscription;
+    }
+
+    [Fact]
+    public async Task LargePayload_RowGoneWhileOthersBuffered_LossReportedInBand()
+    {
+        var table = NewTable();
+        var options = new PostgresTransportOptions { PayloadTable = table };
+        var topic = NewTopic("gone-in-band");
+        var subscriber = NewTransport(options);
+        var received = new MessageCollector<(int Length, long LostBefore)>();
+        await subscriber.SubscribeAsync(topic, (m, _) =>
+        {
+            received.Add((m.Body.Length, m.LostBefore));
+            return ValueTask.CompletedTask;
+        }, Token);
+        var publisher = NewTransport(options);
+        await publisher.PublishAsync(topic, new byte[10_000], Token);
+        await received.WaitForCountAsync(1);
+
+        await PostgresTestServer.ExecuteAsync(_admin, "SELECT pg_notify($1, 'r999999999')", topic);
+        await publisher.PublishAsync(topic, new byte[3], Token);
+
+        // The missing row is counted and reported to the handler, as a loss notice or with the next message.
+        var items = await received.WaitForCountAsync(2);
+        await Task.Delay(200, Token);
+        items = received.Items;
+        Assert.Equal(1, items.Sum(i => i.LostBefore));
+        Assert.Equal(1, subscriber.DroppedCount);
+        Assert.Equal([10_000, 3], items.Where(i => i.Length > 0).Select(i => i.Length));
+    }
+
+    /// <summary>A transport wrapper that tells when its first subscription is established.</summary>
+    private sealed class SubscribedSignal(PostgresTransport inner) : ITransport
+    {
+        private readonly TaskCompletionSource _subscribed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public event EventHandler<TransportConnectionEventArgs>? ConnectionChanged
+        {
+            add => inner.ConnectionChanged += value;
+            remove => inner.ConnectionChanged -= value;
+        }
+
+        public PostgresTransport Inner => inner;
+
+        public Task Subscribed => _subscribed.Task;
+
+        public ValueTask PublishAsync(string topic, ReadOnlyMemory<byte> message, CancellationToken cancellationToken = default) =>
+            inner.PublishAsync(topic, message, cancellationToken);
+
+        public async ValueTask<ITransportSubscription> SubscribeAsync(string topic, TransportMessageHandler handler, CancellationToken cancellationToken = default)
+        {
+            var subscription = await inner.SubscribeAsync(topic, handler, cancellationToken);
+            _subscribed.TrySetResult();
+            return subscription;
+        }
+
+        public ValueTask DisposeAsync() => ValueTask.CompletedTask;
     }
 
     [Fact]
@@ -501,8 +611,8 @@ public class PostgresTransportTests : IAsyncLifetime
         Assert.NotEqual(oldPid, subscriber.ListenerProcessId);
         await publisher.PublishAsync(topic, "after"u8.ToArray(), Token);
         Assert.Equal("after", Encoding.UTF8.GetString((await received.WaitForCountAsync(2))[1]));
-        Assert.True(logs.Contains(PostgresEventIds.ListenerDisconnected));
-        Assert.True(logs.Contains(PostgresEventIds.ListenerReconnected));
+        Assert.True(logs.Contains(HydrateEventId.PostgresListenerDisconnected));
+        Assert.True(logs.Contains(HydrateEventId.PostgresListenerReconnected));
     }
 
     [Fact]
@@ -530,7 +640,7 @@ public class PostgresTransportTests : IAsyncLifetime
 
         await publisher.PublishAsync(topic, "after"u8.ToArray(), Token);
         Assert.Equal("after", Encoding.UTF8.GetString((await received.WaitForCountAsync(2))[1]));
-        Assert.True(logs.Contains(PostgresEventIds.PublishRetried));
+        Assert.True(logs.Contains(HydrateEventId.PostgresPublishRetried));
     }
 
     [Fact]

@@ -64,12 +64,6 @@ public static class HydrateEventId
     /// <summary>PostgreSQL transport: listener closed.</summary>
     public const int PostgresListenerClosed = 7005;
 
-    /// <summary>PostgreSQL transport: handler failed.</summary>
-    public const int PostgresHandlerFailed = 7006;
-
-    /// <summary>PostgreSQL transport: messages dropped.</summary>
-    public const int PostgresMessagesDropped = 7007;
-
     /// <summary>PostgreSQL transport: notification rejected.</summary>
     public const int PostgresNotificationRejected = 7008;
 
