@@ -5,6 +5,7 @@
 # Usage: eng/test.sh [extra Microsoft.Testing.Platform options, e.g. --filter-class "*Cache*"]
 #   HYDRATECACHE_KEEP_SERVICES=1   leave the servers running afterwards (faster reruns)
 #   HYDRATECACHE_NO_SERVICES=1     do not start servers (use HYDRATECACHE_* endpoints you exported, e.g. docker compose)
+#   HYDRATECACHE_NO_SMOKE=1        skip the package smoke test (eng/smoke-package.sh) that runs after the test projects
 # Exit code: 0 when every test project ran and no test failed.
 set -uo pipefail
 
@@ -86,6 +87,22 @@ for project in $projects; do
     status=1
   fi
 done
+
+# Package smoke test (eng/smoke-package.sh): packs the six packages and builds and runs a fresh app against them,
+# outside the repository. Counts as one test; needs no server. HYDRATECACHE_NO_SMOKE=1 skips it.
+if [ "${HYDRATECACHE_NO_SMOKE:-0}" = "1" ]; then
+  echo "==> Package smoke test skipped (HYDRATECACHE_NO_SMOKE=1)"
+  skipped=$((skipped + 1))
+else
+  echo "==> Package smoke test"
+  if CONFIGURATION="$config" "$root/eng/smoke-package.sh" --no-build 2>&1 | tee "$results/smoke-package.log"; then
+    passed=$((passed + 1))
+  else
+    echo "!! package smoke test failed (log: artifacts/test-results/smoke-package.log)"
+    failed=$((failed + 1))
+    status=1
+  fi
+fi
 
 # Stop the servers before the summary, so the summary stays the last line.
 stop_services
