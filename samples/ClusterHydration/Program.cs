@@ -6,16 +6,35 @@ using System.Net.Sockets;
 using ClusterHydration;
 using HydrateCache;
 using HydrateCache.Samples;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
 
 // Three silos in one process share one in-memory bus; a grain publishes price updates, every silo hydrates its own
 // cache, and we report what each silo holds, how fast updates arrived, and whether all silos converged.
+if (args.Contains("--help") || args.Contains("-h"))
+{
+    Console.WriteLine($"""
+        Usage: dotnet run --project samples/ClusterHydration -- [options]
+
+          --transport <name>   {string.Join(" | ", TransportChoice.Names)} (default inmemory: no server needed)
+          --endpoint <value>   server of that transport (default: HYDRATECACHE_<TRANSPORT>, eng/services.sh, or localhost)
+          --silos <n>          silos in this process (default 3)
+          --updates <n>        price updates the writer grain publishes (default 300)
+          --pace-ms <n>        milliseconds between updates (default 2)
+          --verbose            also show Orleans' and Microsoft's logs at Information, for debugging
+
+        Log levels come from appsettings.json next to the executable; override one through the environment,
+        e.g. Logging__LogLevel__Orleans=Debug. Exit code 0 when every silo converged, else 1.
+        """);
+    return 0;
+}
+
 var updates = ReadOption(args, "--updates", 300);
 var siloCount = ReadOption(args, "--silos", 3);
 var pace = TimeSpan.FromMilliseconds(ReadOption(args, "--pace-ms", 2));
 var ttl = TimeSpan.FromSeconds(2);
+var verbose = args.Contains("--verbose");
 
 // A topic prefix per run, so two runs against one broker never mix.
 var topicPrefix = $"sample-{Guid.NewGuid():N}.";
@@ -31,8 +50,21 @@ var silos = new List<IHost>();
 for (var i = 0; i < siloCount; i++)
 {
     var index = i;
-    var builder = Host.CreateApplicationBuilder();
-    builder.Logging.SetMinimumLevel(LogLevel.Warning);
+    // Log levels and the console format come from appsettings.json (copied next to the executable, so the sample finds
+    // it from any working directory) and the environment, as in a real silo host.
+    var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { ContentRootPath = AppContext.BaseDirectory });
+    if (verbose)
+    {
+        // --verbose lays the runtime's own start-up and health logs over appsettings.json, for debugging.
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Logging:LogLevel:Default"] = "Information",
+            ["Logging:LogLevel:Microsoft"] = "Information",
+            ["Logging:LogLevel:Orleans"] = "Information",
+            ["Logging:LogLevel:Orleans.Runtime.Watchdog"] = "Information",
+        });
+    }
+
     builder.UseOrleans(silo => silo
         .UseLocalhostClustering(ports[index].Silo, ports[index].Gateway, primary)
         .AddHydrateCacheStreams(hydrate =>
