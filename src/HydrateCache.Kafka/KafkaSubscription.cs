@@ -6,8 +6,16 @@ namespace HydrateCache.Kafka;
 
 /// <summary>
 /// One subscription: its own consumer, manually assigned every partition of the topic from the end offsets read at
-/// subscribe time, and a dedicated thread that consumes and invokes the handler serially.
+/// subscribe time, and a dedicated thread that consumes (<c>Consume</c> blocks) into a <see cref="TransportSubscriptionPump"/>,
+/// which runs the handler serially.
 /// </summary>
+/// <remarks>
+/// Under <see cref="TransportOverflowPolicy.Wait"/> (the default) the pump's buffer is the only buffer of the subscription:
+/// when it is full the consume thread waits for room, which loses nothing (Kafka keeps the messages on the broker and the
+/// consumer resumes from its position; librdkafka stops fetching when its own fetch queue is full). While it waits, it
+/// still assigns newly discovered partitions and probes the leaders during a recovery. The consumer is manually assigned
+/// and never joins a group, so not calling <c>Consume</c> for a while triggers no rebalance.
+/// </remarks>
 internal sealed class KafkaSubscription : ITransportSubscription
 {
     /// <summary>How long one <c>Consume</c> call blocks, so disposal and new partitions are noticed quickly.</summary>
@@ -18,9 +26,7 @@ internal sealed class KafkaSubscription : ITransportSubscription
 
     private readonly KafkaTransport _owner;
     private readonly TransportMessageHandler _handler;
-    private readonly CancellationTokenSource _stopping = new();
     private readonly TaskCompletionSource _stopped = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private readonly AsyncLocal<bool> _onConsumeThread = new();
     private readonly ConcurrentQueue<int[]> _offeredPartitions = new();
     private readonly HashSet<int> _assigned = [];
     private IConsumer<Ignore, ReadOnlyMemory<byte>>? _consumer;
@@ -43,6 +49,9 @@ internal sealed class KafkaSubscription : ITransportSubscription
     public string KafkaTopic { get; }
 
     public int PartitionCount => Volatile.Read(ref _partitionCount);
+
+    /// <summary>Gets the pump that runs the handler; <see langword="null"/> until <see cref="StartAsync"/> succeeded.</summary>
+    public TransportSubscriptionPump? Pump { get; private set; }
 
     /// <summary>Gets the last connection-error generation for which this subscription's consumer reached its partitions' leaders.</summary>
     public int VerifiedGeneration => Volatile.Read(ref _verifiedGeneration);
@@ -79,6 +88,7 @@ internal sealed class KafkaSubscription : ITransportSubscription
 
             Volatile.Write(ref _partitionCount, partitions.Length);
             Volatile.Write(ref _verifiedGeneration, generation);
+            Pump = new TransportSubscriptionPump(Topic, _handler, _owner.Options.SubscriptionBuffer, _owner.Logger);
             _thread = new Thread(Run)
             {
                 IsBackground = true,
@@ -90,7 +100,6 @@ internal sealed class KafkaSubscription : ITransportSubscription
         {
             _consumer?.Dispose();
             _consumer = null;
-            _stopping.Dispose();
             throw;
         }
     }
@@ -112,14 +121,13 @@ internal sealed class KafkaSubscription : ITransportSubscription
         }
 
         _owner.Remove(this);
-        await _stopping.CancelAsync().ConfigureAwait(false);
 
-        // Disposing from inside the handler must not wait for the handler itself: the consume thread closes the
-        // consumer once the handler returns.
-        if (!_onConsumeThread.Value)
+        // Stops the handler (not waiting for it when called from it) and the consume thread, also while it waits for room.
+        if (Pump is { } pump)
         {
+            await pump.DisposeAsync().ConfigureAwait(false);
             await _stopped.Task.ConfigureAwait(false);
-            _stopping.Dispose();
+            _owner.OnClosed(this);
         }
 
         _owner.Logger.Unsubscribed(Topic, KafkaTopic);
@@ -173,9 +181,9 @@ internal sealed class KafkaSubscription : ITransportSubscription
 
     private void Run()
     {
-        _onConsumeThread.Value = true;
         var consumer = _consumer!;
-        var token = _stopping.Token;
+        var pump = Pump!;
+        var token = pump.Stopping;
         try
         {
             while (!token.IsCancellationRequested)
@@ -198,8 +206,12 @@ internal sealed class KafkaSubscription : ITransportSubscription
                     continue;
                 }
 
-                Deliver(result.Message.Value, token);
+                Post(consumer, pump, result.Message.Value, token);
             }
+        }
+        catch (OperationCanceledException) when (token.IsCancellationRequested)
+        {
+            // Disposed while waiting for room in the pump's buffer.
         }
         catch (Exception ex)
         {
@@ -229,28 +241,26 @@ internal sealed class KafkaSubscription : ITransportSubscription
         }
     }
 
-    private void Deliver(ReadOnlyMemory<byte> body, CancellationToken token)
+    /// <summary>
+    /// Hands the body (copied by the pump: the deserializer reuses its buffer) to the pump. When its buffer is full
+    /// (<see cref="TransportOverflowPolicy.Wait"/>), waits for room, still assigning new partitions and probing leaders.
+    /// </summary>
+    private void Post(IConsumer<Ignore, ReadOnlyMemory<byte>> consumer, TransportSubscriptionPump pump, ReadOnlyMemory<byte> body, CancellationToken token)
     {
-        try
+        var post = pump.PostAsync(body, token);
+        if (post.IsCompletedSuccessfully)
         {
-            var pending = _handler(new TransportMessage(Topic, body), token);
-            if (pending.IsCompleted)
-            {
-                pending.GetAwaiter().GetResult();
-            }
-            else
-            {
-                // A dedicated thread: waiting here keeps delivery serial and the body valid until the handler completes.
-                pending.AsTask().GetAwaiter().GetResult();
-            }
+            return;
         }
-        catch (OperationCanceledException) when (token.IsCancellationRequested)
+
+        var waiting = post.AsTask();
+        while (Task.WaitAny([waiting], PollInterval) < 0)
         {
+            AssignOfferedPartitions(consumer);
+            ProbeIfRecovering(consumer);
         }
-        catch (Exception ex)
-        {
-            _owner.OnHandlerFailed(Topic, ex);
-        }
+
+        waiting.GetAwaiter().GetResult();
     }
 
     private void AssignOfferedPartitions(IConsumer<Ignore, ReadOnlyMemory<byte>> consumer)

@@ -30,7 +30,8 @@ namespace HydrateCache.Kafka;
 /// published while its connection was down, because it resumes from its position. Messages can be missed when the
 /// cluster loses them (for example an <c>acks=all</c> write to a topic with too few in-sync replicas, retention
 /// deleting unread data, or a cluster that restarts empty, where the consumer resets to the end of the partition).
-/// Nothing is dropped on the client: librdkafka's fetch queue applies backpressure instead.</para>
+/// Nothing is dropped on the client: each subscription's buffer (<see cref="KafkaTransportOptions.SubscriptionBuffer"/>)
+/// makes its consumer wait when full, and librdkafka's fetch queue stops fetching when full.</para>
 /// <para><b>Order.</b> Kafka orders messages per partition. Messages with the same key always go to the same partition
 /// (<c>murmur2</c> of the key, like the Java client), and the idempotent producer keeps their order across retries, so
 /// updates of one cache key from one publisher reach every subscription in publish order. Updates of different keys
@@ -43,7 +44,8 @@ namespace HydrateCache.Kafka;
 /// when a client of this transport reports that all brokers are down or that a broker connection failed, and
 /// <see langword="true"/> once the producer reaches the cluster again and every subscription's consumer reaches the
 /// leaders of its partitions (its subscription then fetches again from where it stopped).</para>
-/// <para><b>Threads.</b> Each subscription has a dedicated thread that consumes and invokes its handler, serially.
+/// <para><b>Threads.</b> Each subscription has a dedicated thread that consumes into a <see cref="TransportSubscriptionPump"/>,
+/// which invokes its handler serially, in order.
 /// The transport creates and owns all its Kafka clients: one producer, one consumer per subscription.</para>
 /// </remarks>
 public sealed partial class KafkaTransport : ITransport
@@ -65,8 +67,13 @@ public sealed partial class KafkaTransport : ITransport
     private readonly Lock _discoveryLock = new();
     private Task _discovery = Task.CompletedTask;
     private bool _discoveryStarted;
+    private readonly Lock _countLock = new();
+
+    /// <summary>The subscriptions whose counters are not yet in <see cref="_closedLost"/>. Guarded by <see cref="_countLock"/>.</summary>
+    private readonly HashSet<KafkaSubscription> _counted = [];
+    private long _closedLost;
+    private long _closedHandlerFailures;
     private long _dropped;
-    private long _handlerFailures;
     private int _disposed;
 
     /// <summary>Initializes a new instance of the <see cref="KafkaTransport"/> class and creates its producer.</summary>
@@ -92,11 +99,12 @@ public sealed partial class KafkaTransport : ITransport
     }
 
     /// <summary>Gets the number of messages this transport knows were lost without their publisher being told: a publish
-    /// whose wait was cancelled and whose delivery then failed, and messages still queued in the producer at dispose.</summary>
-    public long DroppedCount => Interlocked.Read(ref _dropped);
+    /// whose wait was cancelled and whose delivery then failed, messages still queued in the producer at dispose, and
+    /// messages a subscription's buffer dropped (never under the default <see cref="TransportOverflowPolicy.Wait"/>).</summary>
+    public long DroppedCount => Interlocked.Read(ref _dropped) + SumOverSubscriptions(static p => p.LostCount, ref _closedLost);
 
     /// <summary>Gets the number of times a subscription handler threw (each is logged; the subscription continues).</summary>
-    public long HandlerFailureCount => Interlocked.Read(ref _handlerFailures);
+    public long HandlerFailureCount => SumOverSubscriptions(static p => p.HandlerFailures, ref _closedHandlerFailures);
 
     internal KafkaTransportOptions Options => _options;
 
@@ -141,6 +149,11 @@ public sealed partial class KafkaTransport : ITransport
         var subscription = new KafkaSubscription(this, topic, GetKafkaTopic(topic), handler);
         await subscription.StartAsync(cancellationToken).ConfigureAwait(false);
         _subscriptions.TryAdd(subscription, 0);
+        lock (_countLock)
+        {
+            _counted.Add(subscription);
+        }
+
         if (Volatile.Read(ref _disposed) != 0)
         {
             await subscription.DisposeAsync().ConfigureAwait(false);
@@ -190,10 +203,17 @@ public sealed partial class KafkaTransport : ITransport
 
     internal void Remove(KafkaSubscription subscription) => _subscriptions.TryRemove(subscription, out _);
 
-    internal void OnHandlerFailed(string topic, Exception exception)
+    /// <summary>Keeps the counters of a subscription whose pump and consumer have stopped.</summary>
+    internal void OnClosed(KafkaSubscription subscription)
     {
-        Interlocked.Increment(ref _handlerFailures);
-        _logger.HandlerFailed(exception, topic);
+        lock (_countLock)
+        {
+            if (_counted.Remove(subscription))
+            {
+                _closedLost += subscription.Pump!.LostCount;
+                _closedHandlerFailures += subscription.Pump.HandlerFailures;
+            }
+        }
     }
 
     /// <summary>Reads the partitions of <paramref name="kafkaTopic"/>; asks the cluster to auto-create the topic if missing.</summary>
@@ -240,6 +260,8 @@ public sealed partial class KafkaTransport : ITransport
         ArgumentOutOfRangeException.ThrowIfGreaterThan(options.ProducerLinger, TimeSpan.FromMinutes(15), "options.ProducerLinger");
         ArgumentOutOfRangeException.ThrowIfLessThan(options.DeliveryTimeout, TimeSpan.FromMilliseconds(1), "options.DeliveryTimeout");
         ArgumentOutOfRangeException.ThrowIfLessThan(options.SubscribeTimeout, TimeSpan.FromMilliseconds(1), "options.SubscribeTimeout");
+        ArgumentNullException.ThrowIfNull(options.SubscriptionBuffer, "options.SubscriptionBuffer");
+        options.SubscriptionBuffer.Validate("options.SubscriptionBuffer");
         if (options.PartitionDiscoveryInterval != Timeout.InfiniteTimeSpan)
         {
             ArgumentOutOfRangeException.ThrowIfLessThan(options.PartitionDiscoveryInterval, TimeSpan.FromMilliseconds(1), "options.PartitionDiscoveryInterval");
@@ -258,6 +280,7 @@ public sealed partial class KafkaTransport : ITransport
             DeliveryTimeout = options.DeliveryTimeout,
             SubscribeTimeout = options.SubscribeTimeout,
             PartitionDiscoveryInterval = options.PartitionDiscoveryInterval,
+            SubscriptionBuffer = options.SubscriptionBuffer.Clone(),
             LoggerFactory = options.LoggerFactory,
         };
         foreach (var (key, value) in options.ClientConfig)
@@ -266,6 +289,20 @@ public sealed partial class KafkaTransport : ITransport
         }
 
         return copy;
+    }
+
+    private long SumOverSubscriptions(Func<TransportSubscriptionPump, long> counter, ref long closed)
+    {
+        lock (_countLock)
+        {
+            var sum = closed;
+            foreach (var subscription in _counted)
+            {
+                sum += counter(subscription.Pump!);
+            }
+
+            return sum;
+        }
     }
 
     private static bool IsPermanent(ErrorCode code) =>

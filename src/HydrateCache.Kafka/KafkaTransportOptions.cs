@@ -76,6 +76,20 @@ public sealed class KafkaTransportOptions
     /// delivered to existing subscriptions (they are delivered late, once it is).</value>
     public TimeSpan PartitionDiscoveryInterval { get; set; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>Gets or sets the bounds of each subscription's buffer (the messages consumed but not yet handled) and its overflow policy.</summary>
+    /// <value>Defaults to 65,536 messages, 64 MiB and <see cref="TransportOverflowPolicy.Wait"/>; loss logs (only possible
+    /// under <see cref="TransportOverflowPolicy.DropOldest"/>) at most every 10 seconds per subscription.</value>
+    /// <remarks>
+    /// Under <see cref="TransportOverflowPolicy.Wait"/> a full buffer makes the subscription's consumer wait, which loses
+    /// nothing: Kafka keeps the messages on the broker and the consumer goes on from its position once the handler caught
+    /// up. This is the right policy for Kafka. <see cref="TransportOverflowPolicy.DropOldest"/> keeps the consumer at the
+    /// head of the topic instead and drops (counts in <see cref="KafkaTransport.DroppedCount"/>, logs and reports in band
+    /// through <see cref="TransportMessage.LostBefore"/>) what the handler cannot keep up with. When you assign a new
+    /// <see cref="SubscriptionBufferOptions"/>, set its <see cref="SubscriptionBufferOptions.OverflowPolicy"/>: its own
+    /// default is <see cref="TransportOverflowPolicy.DropOldest"/>.
+    /// </remarks>
+    public SubscriptionBufferOptions SubscriptionBuffer { get; set; } = new() { OverflowPolicy = TransportOverflowPolicy.Wait };
+
     /// <summary>Gets or sets the logger factory for connection changes, client errors, librdkafka's own log and handler failures.</summary>
     /// <value>Defaults to none (no logging).</value>
     public ILoggerFactory? LoggerFactory { get; set; }

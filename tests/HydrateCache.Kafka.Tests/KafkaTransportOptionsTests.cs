@@ -17,6 +17,16 @@ public sealed class KafkaTransportOptionsTests
         Assert.Equal(TimeSpan.FromSeconds(30), options.DeliveryTimeout);
         Assert.Empty(options.ClientConfig);
         Assert.Null(options.TopicPrefix);
+        Assert.Equal(TransportOverflowPolicy.Wait, options.SubscriptionBuffer.OverflowPolicy);
+        Assert.Equal(65_536, options.SubscriptionBuffer.MaxMessages);
+        Assert.Equal(64L * 1024 * 1024, options.SubscriptionBuffer.MaxBytes);
+    }
+
+    [Fact]
+    public void Constructor_InvalidSubscriptionBuffer_Throws()
+    {
+        Assert.Throws<ArgumentOutOfRangeException>(() => new KafkaTransport(new KafkaTransportOptions { BootstrapServers = "localhost:1", SubscriptionBuffer = new() { MaxMessages = 0 } }));
+        Assert.Throws<ArgumentNullException>(() => new KafkaTransport(new KafkaTransportOptions { BootstrapServers = "localhost:1", SubscriptionBuffer = null! }));
     }
 
     [Theory]

@@ -172,7 +172,8 @@ public sealed class KafkaTransportTests : IAsyncLifetime
     public async Task Handler_Throws_FailureIsCountedAndNextMessageDelivered()
     {
         var topic = NewTopic();
-        var subscriber = Connect();
+        var logs = new CapturingLoggerFactory();
+        var subscriber = Connect(o => o.LoggerFactory = logs);
         var received = new MessageCollector<string>();
         await subscriber.SubscribeAsync(
             topic,
@@ -195,6 +196,88 @@ public sealed class KafkaTransportTests : IAsyncLifetime
         Assert.Equal(1, subscriber.HandlerFailureCount);
         Assert.Equal(0, subscriber.DroppedCount);
         Assert.True(subscriber.IsConnected);
+        var entry = Assert.Single(logs.WithId(HydrateEventId.SubscriptionHandlerFailed));
+        Assert.Contains(topic, entry.Message, StringComparison.Ordinal);
+        Assert.IsType<InvalidOperationException>(entry.Exception);
+    }
+
+    [Fact]
+    public async Task SlowHandler_TinyBuffer_ConsumerWaitsAndNothingIsLost()
+    {
+        const int count = 40;
+        var topic = NewTopic();
+        var logs = new CapturingLoggerFactory();
+        var subscriber = Connect(o =>
+        {
+            o.LoggerFactory = logs;
+            o.SubscriptionBuffer = new SubscriptionBufferOptions { MaxMessages = 1, OverflowPolicy = TransportOverflowPolicy.Wait };
+        });
+        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var received = new MessageCollector<(int Value, long LostBefore)>();
+        var subscription = (KafkaSubscription)await subscriber.SubscribeAsync(
+            topic,
+            async (m, ct) =>
+            {
+                received.Add((int.Parse(Encoding.UTF8.GetString(m.Body.Span), CultureInfo.InvariantCulture), m.LostBefore));
+                await gate.Task.WaitAsync(ct);
+                await Task.Delay(5, ct);
+            },
+            Token);
+
+        // Not frames: every message goes to partition 0, so they keep their order.
+        var publisher = Connect();
+        for (var i = 0; i < count; i++)
+        {
+            await publisher.PublishAsync(topic, Encoding.UTF8.GetBytes(i.ToString(CultureInfo.InvariantCulture)), Token);
+        }
+
+        // Everything is on the broker; the handler holds message 0, message 1 fills the buffer, the consumer waits with 2.
+        await received.WaitForCountAsync(1);
+        await Eventually.TrueAsync(() => subscription.Pump!.BufferedCount == 1, $"the buffer filled up ({subscription.Pump!.BufferedCount} buffered, {received.Count} received, {subscription.Pump.DeliveredCount} delivered)");
+        await Task.Delay(300, Token);
+        Assert.Equal(1, received.Count);
+        Assert.Equal(1, subscription.Pump!.BufferedCount);
+
+        gate.SetResult();
+        var items = await received.WaitForCountAsync(count);
+        Assert.Equal(Enumerable.Range(0, count), items.Select(i => i.Value));
+        Assert.All(items, i => Assert.Equal(0, i.LostBefore));
+        Assert.Equal(0, subscription.Pump.LostCount);
+        Assert.Equal(0, subscriber.DroppedCount);
+        Assert.False(logs.Contains(HydrateEventId.SubscriptionMessagesLost));
+    }
+
+    [Fact]
+    public async Task ConsumerWaitingForRoom_NewPartitionsAssignedAndDisposeReturns()
+    {
+        var topic = NewTopic();
+        var subscriber = Connect(o => o.SubscriptionBuffer = new SubscriptionBufferOptions { MaxMessages = 1, OverflowPolicy = TransportOverflowPolicy.Wait });
+        var entered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var subscription = (KafkaSubscription)await subscriber.SubscribeAsync(
+            topic,
+            async (_, ct) =>
+            {
+                entered.TrySetResult();
+                await Task.Delay(Timeout.InfiniteTimeSpan, ct);
+            },
+            Token);
+        var publisher = Connect();
+        for (var i = 0; i < 5; i++)
+        {
+            await publisher.PublishAsync(topic, "x"u8.ToArray(), Token);
+        }
+
+        await entered.Task.WaitAsync(TimeSpan.FromSeconds(15), Token);
+        await Eventually.TrueAsync(() => subscription.Pump!.BufferedCount == 1, "the buffer filled up");
+
+        // Partition discovery still reaches the consume thread while it waits for room.
+        var partitions = subscription.PartitionCount;
+        subscription.OfferPartitions([.. Enumerable.Range(0, partitions + 1)]);
+        await Eventually.TrueAsync(() => subscription.PartitionCount == partitions + 1, "the offered partition was assigned");
+
+        // Disposing stops the handler and the waiting consume thread.
+        await subscription.DisposeAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(10), Token);
+        Assert.Equal(0, subscriber.DroppedCount);
     }
 
     [Fact]

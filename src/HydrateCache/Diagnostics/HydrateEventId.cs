@@ -139,9 +139,6 @@ public static class HydrateEventId
     /// <summary>Kafka transport: The transport reached the brokers again and every subscription resumed.</summary>
     public const int KafkaReconnected = 8003;
 
-    /// <summary>Kafka transport: A subscription handler threw; the subscription continues.</summary>
-    public const int KafkaHandlerFailed = 8004;
-
     /// <summary>Kafka transport: A subscription was established.</summary>
     public const int KafkaSubscribed = 8005;
 
