@@ -58,7 +58,6 @@ public sealed partial class NatsTransport
         // Drops of subscriptions that are not this transport's (the connection may be shared) are not ours to count.
         if (_subscriptions.TryGetValue(args.Subscription, out var subscription))
         {
-            Interlocked.Increment(ref _dropped);
             subscription.OnDropped();
         }
 
@@ -69,7 +68,7 @@ public sealed partial class NatsTransport
     {
         if (_subscriptions.TryGetValue(args.Subscription, out var subscription))
         {
-            _logger.SlowConsumer(subscription.Topic, _capacity);
+            _logger.SlowConsumer(subscription.Topic, _clientBufferCapacity);
         }
 
         return ValueTask.CompletedTask;

@@ -1,52 +1,36 @@
+using System.Threading.Channels;
 using NATS.Client.Core;
 
 namespace HydrateCache.Nats;
 
-/// <summary>One subscription: a NATS.Net core subscription and the single loop that reads it and calls the handler.</summary>
+/// <summary>One subscription: a NATS.Net core subscription whose messages one read loop copies into a pump.</summary>
 public sealed partial class NatsTransport
 {
-    /// <summary>At most one drop report per subscription per this interval; the ones in between are summed into the next.</summary>
-    internal static readonly TimeSpan DropLogInterval = TimeSpan.FromSeconds(5);
-
-    private sealed class Subscription : ITransportSubscription
+    /// <summary>
+    /// One subscription: the read loop copies every message of the NATS.Net subscription's channel into a
+    /// <see cref="TransportSubscriptionPump"/>, the subscription's bounded buffer, which calls the handler. Messages that
+    /// NATS.Net's own client buffer drops are reported to the pump, so they are counted and reported in band too.
+    /// </summary>
+    private sealed class Subscription(NatsTransport owner, string topic, string subject, TransportMessageHandler handler) : ITransportSubscription
     {
-        private readonly NatsTransport _owner;
-        private readonly TransportMessageHandler _handler;
-
-        // Cancelled on dispose. It is also the NATS.Net subscription's own token, so cancelling it ends that subscription.
-        private readonly CancellationTokenSource _stopping = new();
-        private readonly CancellationToken _stoppingToken;
-        private readonly AsyncLocal<bool> _inHandler = new();
         private INatsSub<NatsMemoryOwner<byte>>? _natsSubscription;
         private Task _loop = Task.CompletedTask;
-        private long _dropped;
         private long _unreportedDrops;
-        private long _nextDropReport;
         private int _disposed;
 
-        public Subscription(NatsTransport owner, string topic, string subject, TransportMessageHandler handler)
-        {
-            _owner = owner;
-            _handler = handler;
-            Topic = topic;
-            Subject = subject;
+        public string Topic => topic;
 
-            // Captured once: the source may be disposed while a loop that was never awaited still checks the token.
-            _stoppingToken = _stopping.Token;
-        }
+        public TransportSubscriptionPump Pump { get; } = new(topic, handler, owner._subscriptionBuffer, owner._logger, owner._timeProvider);
 
-        public string Topic { get; }
-
-        public string Subject { get; }
-
-        public long DroppedCount => Interlocked.Read(ref _dropped);
+        /// <summary>Client-buffer drops counted but not yet handed to the pump (for a moment: see <see cref="OnDropped"/>).</summary>
+        public long UnreportedDrops => Interlocked.Read(ref _unreportedDrops);
 
         /// <summary>Sends the SUB (waiting for the connection if it is down) and registers for drop accounting.</summary>
         public async ValueTask OpenAsync(CancellationToken cancellationToken)
         {
-            // The NATS.Net subscription lives as long as the token passed here, so it gets the subscription's own token, not
-            // the caller's (which only bounds the wait).
-            var subscribing = _owner._connection.SubscribeCoreAsync(Subject, queueGroup: null, ReceiveSerializer, _owner._subscriptionOptions, _stoppingToken);
+            // The NATS.Net subscription lives as long as the token passed here, so it gets the pump's, not the caller's
+            // (which only bounds the wait): disposing the pump ends the NATS.Net subscription.
+            var subscribing = owner._connection.SubscribeCoreAsync(subject, queueGroup: null, ReceiveSerializer, owner._subscriptionOptions, Pump.Stopping);
             if (!subscribing.IsCompleted && cancellationToken.CanBeCanceled)
             {
                 var task = subscribing.AsTask();
@@ -56,7 +40,7 @@ public sealed partial class NatsTransport
                 }
                 catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
                 {
-                    // The caller gave up waiting; the SUB may still complete later: it ends with our token on dispose.
+                    // The caller gave up waiting; the SUB may still complete later: it ends with the pump's token on dispose.
                     _ = task.ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
                     throw;
                 }
@@ -66,9 +50,9 @@ public sealed partial class NatsTransport
                 _natsSubscription = await subscribing.ConfigureAwait(false);
             }
 
-            // Registered for drop accounting right after the SUB is queued. A drop in between would need the whole buffer
-            // (SubscriptionCapacity messages) to arrive within these few microseconds; only such a drop could go uncounted.
-            _owner._subscriptions[_natsSubscription] = this;
+            // Registered for drop accounting right after the SUB is queued. A drop in between would need the whole client
+            // buffer to fill within these few microseconds; only such a drop could go uncounted.
+            owner.Register(_natsSubscription, this);
         }
 
         public void Start()
@@ -79,15 +63,16 @@ public sealed partial class NatsTransport
             }
         }
 
+        /// <summary>
+        /// Counts a message NATS.Net's client buffer dropped. NATS.Net raises one event per message: they are handed to the
+        /// pump in batches (whatever arrived by the time the queued report runs), so a burst of drops is one loss notice,
+        /// not one per message.
+        /// </summary>
         public void OnDropped()
         {
-            var total = Interlocked.Increment(ref _dropped);
-            Interlocked.Increment(ref _unreportedDrops);
-            var now = _owner._timeProvider.GetTimestamp();
-            var next = Interlocked.Read(ref _nextDropReport);
-            if (now >= next && Interlocked.CompareExchange(ref _nextDropReport, now + ToTimestampTicks(DropLogInterval), next) == next)
+            if (Interlocked.Increment(ref _unreportedDrops) == 1)
             {
-                _owner._logger.MessagesDropped(Topic, _owner._capacity, Interlocked.Exchange(ref _unreportedDrops, 0), total);
+                ThreadPool.UnsafeQueueUserWorkItem(static s => s.Pump.ReportLost(Interlocked.Exchange(ref s._unreportedDrops, 0)), this, preferLocal: false);
             }
         }
 
@@ -98,77 +83,51 @@ public sealed partial class NatsTransport
                 return;
             }
 
-            // A handler disposing its own subscription must not wait for itself (its loop then still uses the token).
-            var loopFinished = !_inHandler.Value;
-            try
+            // Stops delivery and cancels Pump.Stopping, which ends the read loop and the NATS.Net subscription. The read loop
+            // never runs the handler, so waiting for it is safe even from inside the handler.
+            await Pump.DisposeAsync().ConfigureAwait(false);
+            await _loop.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            if (_natsSubscription is { } natsSubscription)
             {
-                await _stopping.CancelAsync().ConfigureAwait(false);
-                if (loopFinished)
+                try
                 {
-                    await _loop.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+                    await natsSubscription.DisposeAsync().ConfigureAwait(false);
+                }
+                catch (Exception ex)
+                {
+                    // NATS.Net rethrows the error that ended the subscription, or fails the UNSUB on a dead connection;
+                    // either way the subscription is closed on this side.
+                    owner._logger.UnsubscribeFailed(ex, Topic);
                 }
 
-                if (_natsSubscription is { } natsSubscription)
-                {
-                    try
-                    {
-                        await natsSubscription.DisposeAsync().ConfigureAwait(false);
-                    }
-                    catch (Exception ex)
-                    {
-                        // NATS.Net rethrows the error that ended the subscription, or fails the UNSUB on a dead connection;
-                        // either way the subscription is closed on this side.
-                        _owner._logger.UnsubscribeFailed(ex, Topic);
-                    }
-
-                    _owner._subscriptions.TryRemove(natsSubscription, out _);
-                    _owner._logger.Unsubscribed(Topic, DroppedCount);
-                }
-            }
-            finally
-            {
-                if (loopFinished)
-                {
-                    _stopping.Dispose();
-                }
+                owner.Retire(natsSubscription);
+                owner._logger.Unsubscribed(Topic, Pump.LostCount);
             }
         }
 
         private async Task ReadLoopAsync()
         {
             var reader = _natsSubscription!.Msgs;
-            var token = _stoppingToken;
-            _inHandler.Value = true;
+            var token = Pump.Stopping;
             try
             {
                 while (await reader.WaitToReadAsync(token).ConfigureAwait(false))
                 {
-                    while (!token.IsCancellationRequested && reader.TryRead(out var message))
+                    while (reader.TryRead(out var message))
                     {
-                        var body = message.Data;
-                        try
+                        // The body is a pooled buffer: the pump copies it, so it goes back to the pool at once.
+                        using var body = message.Data;
+                        if (!Pump.TryPost(body.Memory.Span))
                         {
-                            await _handler(new TransportMessage(Topic, body.Memory), token).ConfigureAwait(false);
-                        }
-                        catch (OperationCanceledException) when (token.IsCancellationRequested)
-                        {
-                            return;
-                        }
-                        catch (Exception ex)
-                        {
-                            _owner.OnHandlerFailed(ex, Topic);
-                        }
-                        finally
-                        {
-                            // The body is valid only during the handler: its pooled buffer goes back now.
-                            body.Dispose();
+                            // Only under TransportOverflowPolicy.Wait: NATS.Net's client buffer fills meanwhile, then drops.
+                            await Pump.PostAsync(body.Memory, token).ConfigureAwait(false);
                         }
                     }
                 }
 
                 if (!token.IsCancellationRequested)
                 {
-                    _owner._logger.SubscriptionEnded(null, Topic, DescribeEnd());
+                    owner._logger.SubscriptionEnded(null, Topic, DescribeEnd());
                 }
             }
             catch (OperationCanceledException) when (token.IsCancellationRequested)
@@ -176,7 +135,7 @@ public sealed partial class NatsTransport
             }
             catch (Exception ex)
             {
-                _owner._logger.SubscriptionEnded(ex, Topic, DescribeEnd());
+                owner._logger.SubscriptionEnded(ex, Topic, DescribeEnd());
             }
             finally
             {
@@ -188,14 +147,12 @@ public sealed partial class NatsTransport
             _natsSubscription is NatsSubBase natsSubscription ? natsSubscription.EndReason.ToString() : "the message channel completed";
 
         /// <summary>Returns the pooled buffers of messages still queued when the loop stops (they are discarded).</summary>
-        private static void DisposeBuffered(System.Threading.Channels.ChannelReader<NatsMsg<NatsMemoryOwner<byte>>> reader)
+        private static void DisposeBuffered(ChannelReader<NatsMsg<NatsMemoryOwner<byte>>> reader)
         {
             while (reader.TryRead(out var message))
             {
                 message.Data.Dispose();
             }
         }
-
-        private long ToTimestampTicks(TimeSpan interval) => (long)(interval.TotalSeconds * _owner._timeProvider.TimestampFrequency);
     }
 }

@@ -6,8 +6,6 @@ namespace HydrateCache.Nats;
 /// </summary>
 public sealed class NatsTransportException : HydrateCacheException
 {
-    private readonly bool _isTransient;
-
     /// <summary>Initializes a new instance of the <see cref="NatsTransportException"/> class.</summary>
     public NatsTransportException()
     {
@@ -22,19 +20,15 @@ public sealed class NatsTransportException : HydrateCacheException
 
     /// <summary>Initializes a new instance of the <see cref="NatsTransportException"/> class with a message and the exception that caused it.</summary>
     /// <param name="message">The message that describes the error.</param>
-    /// <param name="innerException">The exception that caused this one.</param>
+    /// <param name="innerException">
+    /// The exception that caused this one. It decides <see cref="HydrateCacheException.IsTransient"/>: <see langword="true"/>
+    /// when it is a connection failure or a timeout (the connection may come back and the operation succeed);
+    /// <see langword="false"/> otherwise, for example when the connection was disposed.
+    /// </param>
     public NatsTransportException(string message, Exception? innerException)
-        : base(message, innerException)
+        : base(message, innerException, IsTransientCause(innerException))
     {
-        _isTransient = IsTransientCause(innerException);
     }
-
-    /// <inheritdoc />
-    /// <remarks>
-    /// <see langword="true"/> when the cause is a connection failure or a timeout (the connection may come back and the
-    /// operation succeed); <see langword="false"/> otherwise, for example when the connection was disposed.
-    /// </remarks>
-    public override bool IsTransient => _isTransient;
 
     private static bool IsTransientCause(Exception? exception) => exception switch
     {

@@ -21,20 +21,27 @@ public sealed class NatsTransportOptions
     public string TopicPrefix { get; set; } = string.Empty;
 
     /// <summary>
-    /// Gets or sets how many received messages NATS.Net may buffer for one subscription while its handler is busy.
-    /// When the buffer is full, the oldest buffered message is dropped to make room (counted in
-    /// <see cref="NatsTransport.DroppedCount"/> and logged); the connection keeps reading, so other subscriptions and the
-    /// connection itself are not affected.
+    /// Gets or sets the bounds of each subscription's buffer, where received messages wait while its handler is busy, and
+    /// what happens when it is full.
     /// </summary>
     /// <value>
-    /// Defaults to 262,144 messages, 16 times NATS.Net's own default of 16,384, which was measured to lose 0.2–3.3 % of
-    /// a 2,000,000-message burst at 280,000–460,000 msg/s; 262,144 lost none.
-    /// The buffer grows on demand, so a subscription that keeps up costs nothing; a full one holds about
-    /// <c>capacity × (400 bytes + message size)</c> (about 130 MiB for 100-byte messages). Must be at least 1.
+    /// Defaults to the <see cref="SubscriptionBufferOptions"/> defaults: 65,536 messages or 64 MiB per subscription,
+    /// <see cref="TransportOverflowPolicy.DropOldest"/>, at most one loss log per subscription every 10 seconds. Read (and
+    /// copied) when the transport is created.
     /// </value>
-    public int SubscriptionCapacity { get; set; } = 256 * 1024;
+    /// <remarks>
+    /// <para>With <see cref="TransportOverflowPolicy.DropOldest"/> (the default) the oldest buffered message is dropped when
+    /// the buffer is full, so the transport's read loop, and NATS.Net's socket reader behind it, never wait: the other
+    /// subscriptions and the connection itself are not affected, and the server never cuts the connection off as a slow
+    /// consumer. Every drop is counted in <see cref="NatsTransport.DroppedCount"/>, logged (rate limited) and reported to
+    /// the handler in band (<see cref="TransportMessage.LostBefore"/>).</para>
+    /// <para><see cref="TransportOverflowPolicy.Wait"/> makes the read loop wait for room instead; the messages that arrive
+    /// meanwhile fill NATS.Net's client buffer in front of it, which then drops its oldest (it must never block the socket
+    /// reader). Those drops are counted and reported in band as well, so Wait only moves the losses, it does not avoid them.</para>
+    /// </remarks>
+    public SubscriptionBufferOptions SubscriptionBuffer { get; set; } = new();
 
-    /// <summary>Gets or sets the logger factory for connection changes, drops and handler failures.</summary>
+    /// <summary>Gets or sets the logger factory for connection changes, lost messages and handler failures.</summary>
     /// <value>Defaults to none (no logging). NATS.Net logs through its own <c>NatsOpts.LoggerFactory</c>.</value>
     public ILoggerFactory? LoggerFactory { get; set; }
 }

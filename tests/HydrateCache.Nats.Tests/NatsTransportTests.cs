@@ -2,6 +2,7 @@ using System.Buffers.Binary;
 using System.Collections.Concurrent;
 using HydrateCache.TestKit;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Time.Testing;
 using NATS.Client.Core;
 
 namespace HydrateCache.Nats;
@@ -54,18 +55,25 @@ public class NatsTransportTests : IAsyncLifetime
     // ---- drops: counted, never silent ----
 
     [Fact]
-    public async Task Flood_GatedSubscriberWithSmallCapacity_DroppedCountIsPublishedMinusReceived()
+    public async Task Flood_GatedSubscriberWithSmallBuffer_DroppedCountIsPublishedMinusReceivedAndReportedInBand()
     {
         const int capacity = 64;
         const int published = 5_000;
-        var logs = new ListLoggerFactory();
-        var subscriber = Track(new NatsTransport(await ConnectAsync(), new NatsTransportOptions { SubscriptionCapacity = capacity, LoggerFactory = logs }));
+        var logs = new CapturingLoggerFactory();
+
+        // A clock that never moves: the loss log is rate limited to exactly one line.
+        var subscriber = Track(new NatsTransport(
+            await ConnectAsync(),
+            new NatsTransportOptions { SubscriptionBuffer = new SubscriptionBufferOptions { MaxMessages = capacity }, LoggerFactory = logs },
+            new FakeTimeProvider()));
         var publisher = await NewTransportAsync();
         var topic = NewTopic("flood");
         var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var received = new MessageCollector<int>();
+        long lostBefore = 0;
         await subscriber.SubscribeAsync(topic, async (m, ct) =>
         {
+            Interlocked.Add(ref lostBefore, m.LostBefore);
             var sequence = BinaryPrimitives.ReadInt32LittleEndian(m.Body.Span);
             await gate.Task.WaitAsync(ct);
             received.Add(sequence);
@@ -84,28 +92,142 @@ public class NatsTransportTests : IAsyncLifetime
 
         Assert.Equal(published - received.Count, subscriber.DroppedCount);
         Assert.Equal(capacity + 1, received.Count);
+        Assert.Equal(subscriber.DroppedCount, Interlocked.Read(ref lostBefore));
 
-        // DropOldest: the handler holds one early message (which one depends on when the reader loop first ran); the
-        // newest `capacity` ones survive in the buffer, in order.
+        // DropOldest: the handler holds one early message (which one depends on when the pump first ran); the newest
+        // `capacity` ones survive in the buffer, in order.
         Assert.InRange(items[0], 0, published - capacity - 1);
         Assert.Equal(Enumerable.Range(published - capacity, capacity), items.Skip(1));
-        Assert.Contains(logs.Entries, e => e.EventId.Id == NatsEventIds.MessagesDropped && e.Level == LogLevel.Warning && e.Message.Contains(topic, StringComparison.Ordinal));
-        Assert.Equal(1, logs.Count(NatsEventIds.SlowConsumer));
+        var lossLog = Assert.Single(logs.WithId(HydrateEventId.SubscriptionMessagesLost));
+        Assert.Equal(LogLevel.Warning, lossLog.Level);
+        Assert.Contains(topic, lossLog.Message, StringComparison.Ordinal);
 
-        // Rate limited: thousands of drops, a handful of log lines.
-        Assert.InRange(logs.Count(NatsEventIds.MessagesDropped), 1, 3);
+        // Only the subscription's buffer overflowed: the read loop kept NATS.Net's client buffer empty.
+        Assert.Equal(0, logs.Count(HydrateEventId.NatsSlowConsumer));
     }
 
     [Fact]
-    public async Task Flood_SlowHandlerWithSmallCapacity_EveryLostMessageIsCounted()
+    public async Task Flood_WaitPolicyWithSmallClientBuffer_NatsNetDropsAreCountedAndReportedInBand()
+    {
+        const int bufferCapacity = 8;
+        const int clientBufferCapacity = 16;
+        const int published = 200;
+        var logs = new CapturingLoggerFactory();
+
+        // The pump waits for room, so the read loop stops and NATS.Net's own (tiny) client buffer drops its oldest.
+        var subscriber = Track(new NatsTransport(
+            await ConnectAsync(),
+            new NatsTransportOptions
+            {
+                SubscriptionBuffer = new SubscriptionBufferOptions { MaxMessages = bufferCapacity, OverflowPolicy = TransportOverflowPolicy.Wait },
+                LoggerFactory = logs,
+            },
+            TimeProvider.System,
+            clientBufferCapacity));
+        var publisher = await NewTransportAsync();
+        var topic = NewTopic("client-drops");
+        var entered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var received = new MessageCollector<int>();
+        long lostBefore = 0;
+        await subscriber.SubscribeAsync(topic, async (m, ct) =>
+        {
+            Interlocked.Add(ref lostBefore, m.LostBefore);
+            if (m.IsLossNotice)
+            {
+                return;
+            }
+
+            var sequence = BinaryPrimitives.ReadInt32LittleEndian(m.Body.Span);
+            entered.TrySetResult();
+            await gate.Task.WaitAsync(ct);
+            received.Add(sequence);
+        }, Token);
+
+        // Message 0 reaching the handler proves the read loop runs: it keeps up until the pump is full, then waits.
+        await publisher.PublishAsync(topic, Sequence(0), Token);
+        await entered.Task.WaitAsync(TimeSpan.FromSeconds(10), Token);
+        for (var i = 1; i < published; i++)
+        {
+            await publisher.PublishAsync(topic, Sequence(i), Token);
+        }
+
+        // Kept: the one in the handler, a full pump buffer, the one the read loop waits to post, a full client buffer.
+        const int kept = 1 + bufferCapacity + 1 + clientBufferCapacity;
+        await Eventually.TrueAsync(() => subscriber.DroppedCount == published - kept, $"DroppedCount reached {published - kept}");
+        gate.SetResult();
+        var items = await received.WaitForCountAsync(kept);
+        await Task.Delay(200, Token);
+
+        Assert.Equal(kept, received.Count);
+        Assert.Equal(published - received.Count, subscriber.DroppedCount);
+        Assert.Equal(subscriber.DroppedCount, Interlocked.Read(ref lostBefore));
+        Assert.True(items.Zip(items.Skip(1)).All(p => p.First < p.Second), "what survived arrived in publish order");
+        Assert.Equal(Enumerable.Range(published - clientBufferCapacity, clientBufferCapacity), items.TakeLast(clientBufferCapacity));
+        Assert.Equal(1, logs.Count(HydrateEventId.NatsSlowConsumer));
+        Assert.Contains(logs.WithId(HydrateEventId.SubscriptionMessagesLost), e => e.Message.Contains("client library", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Channel_SlowSubscriberOverNats_CountsTransportLossInStatistics()
+    {
+        var logs = new CapturingLoggerFactory();
+        var subscriberTransport = await NewTransportAsync(new NatsTransportOptions
+        {
+            SubscriptionBuffer = new SubscriptionBufferOptions { MaxMessages = 1 },
+        });
+        var name = NewTopic("channel");
+        var publisher = new HydrateChannel<string>(await NewTransportAsync(), name);
+        var subscriber = new HydrateChannel<string>(subscriberTransport, name, new HydrateChannelOptions<string> { LoggerFactory = logs });
+        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var entered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var received = new MessageCollector<string>();
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(Token);
+        var subscription = subscriber.SubscribeAsync(
+            async (m, ct) =>
+            {
+                entered.TrySetResult();
+                await gate.Task.WaitAsync(ct);
+                received.Add(m.Key);
+            },
+            stop.Token);
+        await Eventually.TrueAsync(() => logs.Contains(HydrateEventId.ChannelSubscribed), "the channel subscribed");
+
+        await publisher.PublishAsync("k0", "v", cancellationToken: Token);
+        await entered.Task.WaitAsync(TimeSpan.FromSeconds(10), Token);
+        for (var i = 1; i <= 4; i++)
+        {
+            await publisher.PublishAsync("k" + i, "v", cancellationToken: Token);
+        }
+
+        // The handler holds k0; the 1-message buffer keeps the newest, k4; k1..k3 are dropped.
+        await Eventually.TrueAsync(() => subscriberTransport.DroppedCount == 3, "3 messages were dropped");
+        gate.SetResult();
+        Assert.Equal(["k0", "k4"], await received.WaitForCountAsync(2));
+        Assert.Equal(publisher.Statistics.Published - received.Count, subscriber.Statistics.GetDropped(HydrateDropReason.TransportLoss));
+        Assert.Equal(3, subscriber.Statistics.GetDropped(HydrateDropReason.TransportLoss));
+        Assert.Equal(3, subscriber.Statistics.Dropped);
+        await stop.CancelAsync();
+        await subscription;
+    }
+
+    [Fact]
+    public async Task Flood_SlowHandlerWithSmallBuffer_EveryLostMessageIsCounted()
     {
         const int published = 20_000;
-        var subscriber = Track(new NatsTransport(await ConnectAsync(), new NatsTransportOptions { SubscriptionCapacity = 100 }));
+        var subscriber = Track(new NatsTransport(await ConnectAsync(), new NatsTransportOptions { SubscriptionBuffer = new SubscriptionBufferOptions { MaxMessages = 100 } }));
         var publisher = await NewTransportAsync();
         var topic = NewTopic("slow");
         var received = new ConcurrentQueue<int>();
+        long lostBefore = 0;
         await subscriber.SubscribeAsync(topic, async (m, ct) =>
         {
+            Interlocked.Add(ref lostBefore, m.LostBefore);
+            if (m.IsLossNotice)
+            {
+                return;
+            }
+
             received.Enqueue(BinaryPrimitives.ReadInt32LittleEndian(m.Body.Span));
             if (received.Count % 50 == 0)
             {
@@ -124,11 +246,12 @@ public class NatsTransportTests : IAsyncLifetime
             TimeSpan.FromSeconds(60));
         await Task.Delay(200, Token);
 
-        TestContext.Current.SendDiagnosticMessage($"slow handler, capacity 100: published {published}, received {received.Count}, dropped {subscriber.DroppedCount}");
+        TestContext.Current.SendDiagnosticMessage($"slow handler, buffer of 100: published {published}, received {received.Count}, dropped {subscriber.DroppedCount}");
         Assert.Equal(published - received.Count, subscriber.DroppedCount);
         Assert.True(subscriber.DroppedCount > 0, "the flood was expected to overflow a 100-message buffer");
         var items = received.ToArray();
         Assert.True(items.Zip(items.Skip(1)).All(p => p.First < p.Second), "what survived arrived in publish order");
+        await Eventually.TrueAsync(() => Interlocked.Read(ref lostBefore) == subscriber.DroppedCount, "every loss was reported in band");
     }
 
     [Fact]
@@ -313,11 +436,26 @@ public class NatsTransportTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Options_CapacityBelowOne_ConstructorThrows()
+    public async Task Options_SubscriptionBufferOutOfRange_ConstructorThrows()
     {
         await using var connection = NatsTestServer.Unconnected();
 
-        Assert.Throws<ArgumentOutOfRangeException>(() => new NatsTransport(connection, new NatsTransportOptions { SubscriptionCapacity = 0 }));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new NatsTransport(connection, new NatsTransportOptions { SubscriptionBuffer = new SubscriptionBufferOptions { MaxMessages = 0 } }));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new NatsTransport(connection, new NatsTransportOptions { SubscriptionBuffer = new SubscriptionBufferOptions { MaxBytes = 0 } }));
+        Assert.Throws<ArgumentNullException>(() => new NatsTransport(connection, new NatsTransportOptions { SubscriptionBuffer = null! }));
+    }
+
+    [Fact]
+    public void Options_Defaults_AreDocumentedValues()
+    {
+        var options = new NatsTransportOptions();
+
+        Assert.Equal(string.Empty, options.TopicPrefix);
+        Assert.Equal(65_536, options.SubscriptionBuffer.MaxMessages);
+        Assert.Equal(64L * 1024 * 1024, options.SubscriptionBuffer.MaxBytes);
+        Assert.Equal(TransportOverflowPolicy.DropOldest, options.SubscriptionBuffer.OverflowPolicy);
+        Assert.Null(options.LoggerFactory);
+        Assert.Equal(64 * 1024, NatsTransport.ClientBufferCapacity);
     }
 
     // ---- size limit ----
@@ -400,7 +538,7 @@ public class NatsTransportTests : IAsyncLifetime
     public async Task Dispose_AfterUserDisposedConnection_CompletesWithoutException()
     {
         var connection = await NatsTestServer.ConnectAsync();
-        var logs = new ListLoggerFactory();
+        var logs = new CapturingLoggerFactory();
         var transport = new NatsTransport(connection, new NatsTransportOptions { LoggerFactory = logs });
         var topic = NewTopic("conn-gone");
         await transport.SubscribeAsync(topic, (_, _) => ValueTask.CompletedTask, Token);
@@ -506,7 +644,7 @@ public class NatsTransportTests : IAsyncLifetime
     [Fact]
     public async Task Handler_Throws_CountedLoggedAndSubscriptionContinues()
     {
-        var logs = new ListLoggerFactory();
+        var logs = new CapturingLoggerFactory();
         var transport = Track(new NatsTransport(await ConnectAsync(), new NatsTransportOptions { LoggerFactory = logs }));
         var topic = NewTopic("throws");
         var received = new MessageCollector<byte>();
@@ -522,7 +660,7 @@ public class NatsTransportTests : IAsyncLifetime
 
         Assert.Equal([0, 1, 0], await received.WaitForCountAsync(3));
         await Eventually.TrueAsync(() => transport.HandlerFailureCount == 2, "both failures were counted");
-        Assert.Equal(2, logs.Entries.Count(e => e.EventId.Id == NatsEventIds.HandlerFailed && e.Exception is InvalidOperationException && e.Message.Contains(topic, StringComparison.Ordinal)));
+        Assert.Equal(2, logs.Entries.Count(e => e.EventId == HydrateEventId.SubscriptionHandlerFailed && e.Exception is InvalidOperationException && e.Message.Contains(topic, StringComparison.Ordinal)));
     }
 
     [Fact]
@@ -559,7 +697,7 @@ public class NatsTransportTests : IAsyncLifetime
     [Fact]
     public async Task Reconnect_Forced_ReportsFalseThenTrueAndSubscriptionResumes()
     {
-        var logs = new ListLoggerFactory();
+        var logs = new CapturingLoggerFactory();
         var connection = await ConnectAsync();
         var transport = Track(new NatsTransport(connection, new NatsTransportOptions { LoggerFactory = logs }));
         var events = new ConcurrentQueue<bool>();
@@ -591,9 +729,9 @@ public class NatsTransportTests : IAsyncLifetime
         await publisher.PublishAsync(topic, "after"u8.ToArray(), Token);
         Assert.Equal(["before", "after"], await received.WaitForCountAsync(2));
         Assert.Equal([false, true], events);
-        Assert.Equal(1, logs.Count(NatsEventIds.ConnectionLost));
-        Assert.Equal(1, logs.Count(NatsEventIds.ConnectionRestored));
-        Assert.Equal(2, logs.Count(NatsEventIds.ConnectionChangedHandlerFailed));
+        Assert.Equal(1, logs.Count(HydrateEventId.NatsConnectionLost));
+        Assert.Equal(1, logs.Count(HydrateEventId.NatsConnectionRestored));
+        Assert.Equal(2, logs.Count(HydrateEventId.NatsConnectionChangedHandlerFailed));
     }
 
     [Fact]

@@ -103,14 +103,8 @@ public static class HydrateEventId
     /// <summary>NATS transport: An attempt to reconnect to a NATS server failed; NATS.Net keeps trying.</summary>
     public const int NatsReconnectFailed = 6003;
 
-    /// <summary>NATS transport: A subscription's client buffer was full and NATS.Net dropped received messages. Rate limited.</summary>
-    public const int NatsMessagesDropped = 6004;
-
     /// <summary>NATS transport: A subscription became a slow consumer (its client buffer filled up). Once per episode.</summary>
     public const int NatsSlowConsumer = 6005;
-
-    /// <summary>NATS transport: A subscription handler threw; the message is skipped and the subscription continues.</summary>
-    public const int NatsHandlerFailed = 6006;
 
     /// <summary>NATS transport: The transport subscribed to a NATS subject.</summary>
     public const int NatsSubscribed = 6007;
