@@ -35,7 +35,7 @@ public class EnvelopeBenchmarks
 
     [Benchmark]
     [BenchmarkCategory("Decode")]
-    public TypedMessage<Price>? FrameDecode() => _channel.Receive(_frame);
+    public TypedMessage<Price>? FrameDecode() => _channel.Decode(_frame);
 
     [Benchmark(Baseline = true)]
     [BenchmarkCategory("Encode")]

@@ -70,7 +70,7 @@ internal sealed class PostgresSubscription : ITransportSubscription
             Pump.ReportLost(1);
             if (lostBefore > 0)
             {
-                await _handler(new TransportMessage(Topic, ReadOnlyMemory<byte>.Empty) { LostBefore = lostBefore }, cancellationToken).ConfigureAwait(false);
+                await _handler(new TransportMessage(Topic, ReadOnlyMemory<byte>.Empty) { LostBefore = lostBefore, IsLossNotice = true }, cancellationToken).ConfigureAwait(false);
             }
 
             return;

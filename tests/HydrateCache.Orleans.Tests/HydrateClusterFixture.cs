@@ -1,5 +1,6 @@
 using HydrateCache.Kafka;
 using HydrateCache.Nats;
+using HydrateCache.Orleans.Grains;
 using HydrateCache.Postgres;
 using HydrateCache.Redis;
 using HydrateCache.TestKit;
@@ -84,6 +85,20 @@ public abstract class HydrateClusterFixture : IAsyncLifetime
 
     public IEnumerable<(SiloAddress Silo, ILocalHydratedCache<T> Cache)> Caches<T>() =>
         ActiveSilos.Select(s => (s, CacheOn<T>(s))).ToList();
+
+    /// <summary>Counts the worker grain activations (of every channel) on each silo, through the management grain.</summary>
+    public async Task<IReadOnlyDictionary<SiloAddress, int>> WorkerActivationsPerSiloAsync()
+    {
+        var statistics = await Cluster.Client.GetGrain<IManagementGrain>(0).GetSimpleGrainStatistics();
+        return statistics
+            .Where(s => s.GrainType.StartsWith(typeof(HydrateWorkerGrain).FullName + ",", StringComparison.Ordinal))
+            .GroupBy(s => s.SiloAddress)
+            .ToDictionary(g => g.Key, g => g.Sum(s => s.ActivationCount));
+    }
+
+    /// <summary>Counts the activations of one channel's worker grain in the whole cluster, through the management grain.</summary>
+    public Task<int> WorkerActivationsAsync(string channel) =>
+        Cluster.Client.GetGrain<IManagementGrain>(0).GetGrainActivationCount((GrainReference)Cluster.Client.GetGrain<IHydrateWorkerGrain>(channel));
 
     private readonly List<IAsyncDisposable> _owned = [];
 

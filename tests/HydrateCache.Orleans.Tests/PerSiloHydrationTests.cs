@@ -1,5 +1,8 @@
+using HydrateCache.Orleans.Grains;
 using HydrateCache.TestKit;
 using Microsoft.Extensions.DependencyInjection;
+using Orleans.Core.Internal;
+using Orleans.Streams;
 
 namespace HydrateCache.Orleans.Tests;
 
@@ -181,13 +184,83 @@ public abstract class PerSiloHydrationTests<TFixture> : IClassFixture<TFixture>
         await client.ServiceProvider.GetRequiredService<IHydratePublisher<int>>().PublishAsync(key, 1, cancellationToken: Ct);
         await Eventually.TrueAsync(() => _fixture.Caches<int>().All(c => c.Cache.TryGet(key, out _)), "stock update arrives");
 
-        // Stateless workers do not appear in grain statistics: each silo's registry counts its live worker activations.
-        Assert.All(_fixture.ActiveSilos, silo =>
+        // Through the management grain: each silo runs one worker per channel (two channels), and each channel has
+        // one worker per silo. With [StatelessWorker(1)] that is exactly one activation per silo and channel.
+        var perSilo = await _fixture.WorkerActivationsPerSiloAsync();
+        Assert.All(_fixture.ActiveSilos, silo => Assert.Equal(2, perSilo.GetValueOrDefault(silo)));
+        Assert.Equal(perSilo.Count, _fixture.ActiveSilos.Count());
+        Assert.Equal(3, await _fixture.WorkerActivationsAsync(HydrateClusterFixture.PricesChannel));
+        Assert.Equal(3, await _fixture.WorkerActivationsAsync(HydrateClusterFixture.StockChannel));
+    }
+
+    [Fact]
+    public async Task Worker_ForcedDeactivation_IsReactivatedByTheNextUpdate()
+    {
+        var before = NewKey();
+        await _fixture.Cluster.Client.GetGrain<IPriceGrain>(before).SetAsync(1m);
+        await AllSilosAsync(c => c.TryGet(before, out _), "the value arrives everywhere");
+
+        // The publishing silo reads its own write before its worker gets the echo: wait for all three workers.
+        await Eventually.TrueAsync(
+            () => _fixture.WorkerActivationsAsync(HydrateClusterFixture.PricesChannel).GetAwaiter().GetResult() == 3,
+            "every silo runs its prices worker");
+
+        // Called through each silo's own grain factory, the stateless worker resolves to that silo's activation.
+        foreach (var silo in _fixture.ActiveSilos)
         {
-            var registry = _fixture.Cluster.GetSiloServiceProvider(silo).GetRequiredService<HydrateChannelRegistry>();
-            Assert.Equal(1, registry.GetWorkerActivations(HydrateClusterFixture.PricesChannel));
-            Assert.Equal(1, registry.GetWorkerActivations(HydrateClusterFixture.StockChannel));
-        });
+            var factory = _fixture.Cluster.GetSiloServiceProvider(silo).GetRequiredService<IGrainFactory>();
+            await factory.GetGrain<IHydrateWorkerGrain>(HydrateClusterFixture.PricesChannel).AsReference<IGrainManagementExtension>().DeactivateOnIdle(Ct);
+        }
+
+        // The fault happened: no worker of the channel is left anywhere.
+        await Eventually.TrueAsync(
+            () => _fixture.WorkerActivationsAsync(HydrateClusterFixture.PricesChannel).GetAwaiter().GetResult() == 0,
+            "every silo's prices worker is deactivated");
+
+        var after = NewKey();
+        await _fixture.Cluster.Client.GetGrain<IPriceGrain>(after).SetAsync(2m);
+        await AllSilosAsync(c => c.TryGet(after, out var p) && p.Value == 2m, "the next update reaches every silo");
+        await Eventually.TrueAsync(
+            () => _fixture.WorkerActivationsAsync(HydrateClusterFixture.PricesChannel).GetAwaiter().GetResult() == 3,
+            "the next update re-activates every silo's worker");
+        var perSilo = await _fixture.WorkerActivationsPerSiloAsync();
+        Assert.All(_fixture.ActiveSilos, silo => Assert.Equal(2, perSilo.GetValueOrDefault(silo)));
+    }
+
+    [Fact]
+    public async Task GrainStreamSubscriber_ReceivesEveryUpdateOfItsKeyOnce_InOrder()
+    {
+        var key = NewKey();
+        var grain = _fixture.Cluster.Client.GetGrain<IPriceGrain>(key);
+        for (var i = 1; i <= 5; i++)
+        {
+            await grain.SetAsync(i);
+        }
+
+        await grain.RemoveAsync();
+        await AllSilosAsync(c => !c.TryGet(key, out _) && c is LocalHydratedCache<PriceRecord> l && l.TryGetVersion(key, out _, out _), "every silo applied all six updates");
+
+        var watcher = _fixture.Cluster.Client.GetGrain<IPriceWatcherGrain>(key);
+        await Eventually.TrueAsync(() => watcher.GetReceivedAsync().GetAwaiter().GetResult().Count >= 6, "the watcher grain receives the six updates");
+
+        // One silo delivers to grain subscribers: a second copy would come from another silo's agent at about the same
+        // time as the first. Give it that time, then check nothing arrived twice.
+        await Task.Delay(500, Ct);
+        var received = await watcher.GetReceivedAsync();
+        Assert.Equal([1m, 2m, 3m, 4m, 5m, null], received.Select(r => r.Value));
+        Assert.Equal([false, false, false, false, false, true], received.Select(r => r.IsDelete));
+        Assert.Equal(6, received.Select(r => (r.VersionPhysicalTime, r.VersionCounter)).Distinct().Count());
+    }
+
+    [Fact]
+    public async Task ExplicitStreamSubscription_IsRefusedAtOnce()
+    {
+        var stream = _fixture.Cluster.Client.GetStreamProvider(HydrateClusterFixture.Transport)
+            .GetStream<HydrateUpdate<PriceRecord>>(StreamId.Create(HydrateClusterFixture.PricesChannel, NewKey()));
+
+        // Orleans refuses it before anything is registered: HydrateCache providers are implicit-only (see README).
+        var error = await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => stream.SubscribeAsync((_, _) => Task.CompletedTask));
+        Assert.Contains("ImplicitOnly", error.Message, StringComparison.Ordinal);
     }
 }
 

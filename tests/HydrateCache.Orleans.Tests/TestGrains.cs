@@ -1,8 +1,45 @@
+using Orleans.Streams;
+using Orleans.Streams.Core;
 
 namespace HydrateCache.Orleans.Tests;
 
-/// <summary>A cached value as user code would define it: a plain positional record, mapped by the default CBOR codec.</summary>
-public sealed record PriceRecord(string Symbol, decimal Value);
+/// <summary>
+/// A cached value as user code would define it: a positional record, mapped by the default CBOR codec, and
+/// serializable by Orleans so grains can receive it through the streams API.
+/// </summary>
+[GenerateSerializer]
+public sealed record PriceRecord([property: Id(0)] string Symbol, [property: Id(1)] decimal Value);
+
+/// <summary>What a <see cref="PriceWatcherGrain"/> received, in order.</summary>
+[GenerateSerializer]
+public sealed record WatchedUpdate([property: Id(0)] bool IsDelete, [property: Id(1)] decimal? Value, [property: Id(2)] long VersionPhysicalTime, [property: Id(3)] uint VersionCounter);
+
+public interface IPriceWatcherGrain : IGrainWithStringKey
+{
+    Task<IReadOnlyList<WatchedUpdate>> GetReceivedAsync();
+}
+
+/// <summary>A user grain that observes its key of the prices channel with the ordinary Orleans streams API.</summary>
+[ImplicitStreamSubscription(HydrateClusterFixture.PricesChannel)]
+public sealed class PriceWatcherGrain : Grain, IPriceWatcherGrain, IStreamSubscriptionObserver, IAsyncObserver<HydrateUpdate<PriceRecord>>
+{
+    private readonly List<WatchedUpdate> _received = [];
+
+    public Task OnSubscribed(IStreamSubscriptionHandleFactory handleFactory) =>
+        handleFactory.Create<HydrateUpdate<PriceRecord>>().ResumeAsync(this);
+
+    public Task OnNextAsync(HydrateUpdate<PriceRecord> item, StreamSequenceToken? token = null)
+    {
+        _received.Add(new WatchedUpdate(item.Kind == MessageKind.Delete, item.Value?.Value, item.Version!.Value.PhysicalTime, item.Version.Value.Counter));
+        return Task.CompletedTask;
+    }
+
+    public Task OnCompletedAsync() => Task.CompletedTask;
+
+    public Task OnErrorAsync(Exception ex) => Task.CompletedTask;
+
+    public Task<IReadOnlyList<WatchedUpdate>> GetReceivedAsync() => Task.FromResult<IReadOnlyList<WatchedUpdate>>([.. _received]);
+}
 
 public interface IPriceGrain : IGrainWithStringKey
 {

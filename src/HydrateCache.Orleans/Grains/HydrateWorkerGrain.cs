@@ -1,54 +1,54 @@
+using HydrateCache.Orleans.Runtime;
+using HydrateCache.Orleans.Streams;
+using Microsoft.Extensions.DependencyInjection;
 using Orleans.Concurrency;
+using Orleans.Streams;
+using Orleans.Streams.Core;
 
-namespace HydrateCache.Orleans;
+namespace HydrateCache.Orleans.Grains;
 
-/// <summary>The per-silo worker of one channel (keyed by channel name) that applies received updates to the silo's cache.</summary>
-internal interface IHydrateWorkerGrain : IGrainWithStringKey
-{
-    /// <summary>Applies a batch of frames, in order, to this silo's cache of the channel.</summary>
-    Task ApplyAsync(HydrateFrameBatch batch);
-}
-
-/// <summary>Frames received by one silo, with the silo they are meant for.</summary>
-[GenerateSerializer, Immutable, Alias("hc.HydrateFrameBatch")]
-internal sealed class HydrateFrameBatch(SiloAddress target, byte[][] frames)
-{
-    [Id(0)]
-    public SiloAddress Target { get; } = target;
-
-    [Id(1)]
-    public byte[][] Frames { get; } = frames;
-}
+/// <summary>The per-silo worker of one channel (keyed by channel name).</summary>
+internal interface IHydrateWorkerGrain : IGrainWithStringKey;
 
 /// <summary>
-/// Exactly one activation per silo and channel (<c>[StatelessWorker(1)]</c>), always on the silo that calls it, so
-/// updates are applied serially and in order to that silo's own cache.
+/// The subscriber of one channel on one silo: it is the implicit subscriber of the channel's worker stream, which the
+/// silo's own pulling agent pushes the silo's own transport messages to, and it applies them in its turns, in order,
+/// through the channel's receive pipeline (<see cref="HydrateChannel{T}.Apply(TransportMessage, LocalHydratedCache{T})"/>)
+/// to the silo-local cache.
 /// </summary>
+/// <remarks>
+/// <para>Why this shape (see docs in the README): Orleans' pulling agents are the only Orleans-native way for a stream
+/// provider to deliver into a grain, and a <c>[StatelessWorker]</c> is activated on its caller's silo, so the agent of
+/// each silo (every silo has every queue) reaches that silo's own worker. <c>[StatelessWorker(1)]</c> gives exactly one
+/// activation per silo and channel and therefore serial, in-order application. The receiver answers the agent's read
+/// as soon as a message arrives, which makes the agent a push pump (no 100 ms poll).</para>
+/// <para><c>[KeepAlive]</c>: the worker is never collected for idleness; if it is deactivated anyway (a forced
+/// collection), the next delivery re-activates it and re-attaches it to the stream through
+/// <see cref="IStreamSubscriptionObserver.OnSubscribed"/>.</para>
+/// </remarks>
+[ImplicitStreamSubscription(HydrateStreamNamespaces.Worker)]
 [StatelessWorker(1)]
-internal sealed class HydrateWorkerGrain(HydrateChannelRegistry registry, ILocalSiloDetails silo) : Grain, IHydrateWorkerGrain
+[KeepAlive]
+internal sealed class HydrateWorkerGrain(IServiceProvider services) : Grain, IHydrateWorkerGrain, IStreamSubscriptionObserver, IAsyncObserver<HydrateFrames>
 {
-    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    private IHydrateChannelRuntime? _runtime;
+
+    private IHydrateChannelRuntime Runtime => _runtime ??= services.GetRequiredKeyedService<IHydrateChannelRuntime>(this.GetPrimaryKeyString());
+
+    public Task OnSubscribed(IStreamSubscriptionHandleFactory handleFactory)
     {
-        registry.OnWorkerActivated(this.GetPrimaryKeyString());
+        ArgumentNullException.ThrowIfNull(handleFactory);
+        return handleFactory.Create<HydrateFrames>().ResumeAsync(this);
+    }
+
+    public Task OnNextAsync(HydrateFrames item, StreamSequenceToken? token = null)
+    {
+        ArgumentNullException.ThrowIfNull(item);
+        Runtime.Apply(item);
         return Task.CompletedTask;
     }
 
-    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
-    {
-        registry.OnWorkerDeactivated(this.GetPrimaryKeyString());
-        return Task.CompletedTask;
-    }
+    public Task OnCompletedAsync() => Task.CompletedTask;
 
-    public Task ApplyAsync(HydrateFrameBatch batch)
-    {
-        // A stateless worker is placed on its caller's silo; a batch meant for another silo's cache must never be applied here.
-        if (!batch.Target.Equals(silo.SiloAddress))
-        {
-            throw new InvalidOperationException(
-                $"HydrateCache worker of channel '{this.GetPrimaryKeyString()}' on silo {silo.SiloAddress} received a batch for silo {batch.Target}.");
-        }
-
-        registry.Get(this.GetPrimaryKeyString()).ApplyFrames(batch.Frames);
-        return Task.CompletedTask;
-    }
+    public Task OnErrorAsync(Exception ex) => Task.CompletedTask;
 }

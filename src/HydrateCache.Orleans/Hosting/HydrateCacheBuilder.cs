@@ -1,5 +1,7 @@
 using HydrateCache;
 using HydrateCache.Orleans;
+using HydrateCache.Orleans.Runtime;
+using HydrateCache.Orleans.Streams;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Orleans.Configuration;
@@ -77,6 +79,11 @@ public sealed class HydrateCacheBuilder
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(channel);
         ArgumentException.ThrowIfNullOrWhiteSpace(transport);
+        if (string.Equals(channel, HydrateStreamNamespaces.Worker, StringComparison.Ordinal))
+        {
+            throw new ArgumentException($"'{channel}' is the stream namespace of HydrateCache's worker streams and cannot name a channel.", nameof(channel));
+        }
+
         if (!_registrations.Channels.TryAdd(channel, new ChannelRegistration(channel, transport, typeof(T))))
         {
             throw new ArgumentException($"A HydrateCache channel named '{channel}' is already configured.", nameof(channel));
@@ -96,12 +103,6 @@ public sealed class HydrateCacheBuilder
         {
             services.AddKeyedSingleton<ILocalHydratedCache<T>>(channel, (sp, key) => sp.GetRequiredKeyedService<HydrateChannelRuntime<T>>(key).Cache!);
             services.AddKeyedSingleton(channel, (sp, key) => sp.GetRequiredKeyedService<HydrateChannelRuntime<T>>(key).Cache!);
-            services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp =>
-            {
-                var runtime = sp.GetRequiredKeyedService<IHydrateChannelRuntime>(channel);
-                var handle = sp.GetRequiredKeyedService<TransportHandle>(runtime.Transport);
-                return ActivatorUtilities.CreateInstance<HydrateChannelHost>(sp, runtime, handle.Transport);
-            });
         }
 
         if (_registrations.UnkeyedTypes.Add(typeof(T)))
@@ -156,6 +157,13 @@ public sealed class HydrateCacheBuilder
         }
 
         Services.AddKeyedSingleton(name, factory);
+        if (_isSilo)
+        {
+            Services.TryAddSingleton<HydrateGrainStreamDelivery>();
+            Services.AddKeyedSingleton(name, (sp, _) => HydrateSiloSubscriptions.Create(sp, name));
+            Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredKeyedService<HydrateSiloSubscriptions>(name));
+        }
+
         _addStreamProvider(name);
         return this;
     }
@@ -171,7 +179,6 @@ public sealed class HydrateCacheBuilder
         registrations = new HydrateRegistrations();
         services.AddSingleton(registrations);
         services.AddOptions<HydrateCacheOptions>();
-        services.TryAddSingleton<HydrateChannelRegistry>();
         services.AddSingleton<IConfigurationValidator, HydrateCacheConfigurationValidator>();
         return registrations;
     }

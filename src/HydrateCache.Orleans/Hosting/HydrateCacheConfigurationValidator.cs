@@ -1,4 +1,4 @@
-using HydrateCache.Orleans;
+using HydrateCache.Orleans.Runtime;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using Orleans.Configuration;
@@ -16,10 +16,8 @@ internal sealed class HydrateCacheConfigurationValidator(IServiceProvider servic
     {
         var value = options.Value;
         Require(value.MaxBatchSize >= 1, nameof(HydrateCacheOptions.MaxBatchSize), "must be at least 1");
-        Require(value.ReceiveBufferCapacity >= 1, nameof(HydrateCacheOptions.ReceiveBufferCapacity), "must be at least 1");
         Require(value.MaxMessageBytes >= 64, nameof(HydrateCacheOptions.MaxMessageBytes), "must be at least 64 bytes");
         Require(value.TombstoneRetention >= TimeSpan.Zero, nameof(HydrateCacheOptions.TombstoneRetention), "must not be negative");
-        Require(value.ApplyRetryDelay > TimeSpan.Zero, nameof(HydrateCacheOptions.ApplyRetryDelay), "must be positive");
 
         foreach (var channel in registrations.Channels.Values)
         {

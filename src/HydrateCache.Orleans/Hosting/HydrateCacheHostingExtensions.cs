@@ -1,4 +1,4 @@
-using HydrateCache.Orleans;
+using HydrateCache.Orleans.Streams;
 using Orleans.Streams;
 
 namespace Orleans.Hosting;
@@ -9,7 +9,7 @@ public static class HydrateCacheHostingExtensions
     /// <summary>
     /// Adds HydrateCache to a silo: every transport added in <paramref name="configure"/> becomes an Orleans stream
     /// provider of the same name, and every channel gets a silo-local <see cref="HydrateCache.ILocalHydratedCache{T}"/>
-    /// that a per-silo <c>[StatelessWorker(1)]</c> grain keeps hydrated from the transport.
+    /// that a per-silo <c>[StatelessWorker(1)]</c> grain, subscribed through that provider, keeps hydrated.
     /// </summary>
     /// <param name="builder">The silo builder.</param>
     /// <param name="configure">Adds transports and channels.</param>
@@ -21,12 +21,18 @@ public static class HydrateCacheHostingExtensions
         configure(new HydrateCacheBuilder(
             builder.Services,
             isSilo: true,
-            name => builder.AddPersistentStreams(name, HydrateQueueAdapterFactory.Create, stream => stream.ConfigureStreamPubSub(StreamPubSubType.ImplicitOnly))));
+            name => builder.AddPersistentStreams(name, HydrateQueueAdapterFactory.Create, stream =>
+            {
+                stream.ConfigureStreamPubSub(StreamPubSubType.ImplicitOnly);
+
+                // Every silo reads every queue: each silo's receiver has its own transport subscription (broadcast).
+                stream.ConfigurePartitionBalancing((_, _) => new HydrateBroadcastQueueBalancer());
+            })));
         return builder;
     }
 
     /// <summary>
-    /// Adds HydrateCache to a cluster client, so it can publish (with <see cref="IHydratePublisher{T}"/> or the stream
+    /// Adds HydrateCache to a cluster client, so it can publish (with <see cref="HydrateCache.Orleans.IHydratePublisher{T}"/> or the stream
     /// API). A client holds no cache.
     /// </summary>
     /// <param name="builder">The client builder.</param>

@@ -14,17 +14,10 @@ public sealed class HydrateCacheOptions
     /// <value>Defaults to 30 seconds. Reads never see expired values, whatever the interval.</value>
     public TimeSpan SweepInterval { get; set; } = TimeSpan.FromSeconds(30);
 
-    /// <summary>Gets or sets the most updates one call to a silo's worker grain applies.</summary>
-    /// <value>Defaults to 256.</value>
+    /// <summary>Gets or sets the most updates one delivery to a silo's worker grain carries.</summary>
+    /// <value>Defaults to 256. While the worker applies a batch, the next one collects up to this many updates per
+    /// channel; beyond that the transport subscription's own buffer (bounded by bytes and count) holds them.</value>
     public int MaxBatchSize { get; set; } = 256;
-
-    /// <summary>Gets or sets how many received updates a silo buffers per channel before it slows the transport down.</summary>
-    /// <value>Defaults to 100,000. Updates received while the silo is still starting wait here until it is active.</value>
-    public int ReceiveBufferCapacity { get; set; } = 100_000;
-
-    /// <summary>Gets or sets how long a silo waits before retrying a batch its worker grain failed to apply.</summary>
-    /// <value>Defaults to 200 milliseconds. A batch is retried until it is applied or the silo stops.</value>
-    public TimeSpan ApplyRetryDelay { get; set; } = TimeSpan.FromMilliseconds(200);
 
     /// <summary>Gets or sets the largest frame, in bytes, a channel publishes or accepts.</summary>
     /// <value>Defaults to 1 MiB.</value>

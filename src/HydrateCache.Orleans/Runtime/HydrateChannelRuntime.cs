@@ -1,9 +1,10 @@
+using HydrateCache.Orleans.Streams;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Orleans.Configuration;
 
-namespace HydrateCache.Orleans;
+namespace HydrateCache.Orleans.Runtime;
 
 /// <summary>The untyped face of a channel runtime, for the parts of the Orleans plumbing that only see names and bytes.</summary>
 internal interface IHydrateChannelRuntime
@@ -14,8 +15,19 @@ internal interface IHydrateChannelRuntime
 
     string Topic { get; }
 
-    /// <summary>Decodes frames and applies them to the silo-local cache, in order.</summary>
-    void ApplyFrames(IReadOnlyList<byte[]> frames);
+    /// <summary>Applies received frames to the silo-local cache, in order, through the channel's receive pipeline.</summary>
+    void Apply(HydrateFrames frames);
+
+    /// <summary>
+    /// Decodes a frame for grains that subscribe to the channel's streams, without counting it (the worker grain's
+    /// receive pipeline accounts for every frame).
+    /// </summary>
+    /// <param name="frame">The frame.</param>
+    /// <param name="key">The cache key (the stream key).</param>
+    /// <param name="update">The <see cref="HydrateUpdate{T}"/>.</param>
+    /// <param name="value">The value of an upsert, or <see langword="null"/>.</param>
+    /// <returns><see langword="false"/> when the frame is not a valid update of this channel.</returns>
+    bool TryDecodeForStreams(ReadOnlyMemory<byte> frame, out string key, out object update, out object? value);
 
     /// <summary>Publishes events sent through the Orleans stream API.</summary>
     Task PublishStreamEventsAsync<TEvent>(string key, IEnumerable<TEvent> events, CancellationToken cancellationToken);
@@ -79,16 +91,30 @@ internal sealed class HydrateChannelRuntime<T> : IHydrateChannelRuntime, IDispos
     /// <summary>Gets the silo-local cache; <see langword="null"/> on a cluster client.</summary>
     public LocalHydratedCache<T>? Cache { get; }
 
-    public void ApplyFrames(IReadOnlyList<byte[]> frames)
+    public void Apply(HydrateFrames frames)
     {
         var cache = Cache ?? throw new InvalidOperationException($"Channel '{Channel}' has no local cache on a cluster client.");
-        foreach (var frame in frames)
+        for (var i = 0; i < frames.Bodies.Length; i++)
         {
-            if (TypedChannel.Receive(frame) is { } message)
-            {
-                cache.Apply(message);
-            }
+            var body = frames.Bodies[i];
+            TypedChannel.Apply(new TransportMessage(Topic, body) { LostBefore = frames.LostBefore[i], IsLossNotice = body is null }, cache);
         }
+    }
+
+    public bool TryDecodeForStreams(ReadOnlyMemory<byte> frame, out string key, out object update, out object? value)
+    {
+        if (!TypedChannel.TryDecode(frame, out var message))
+        {
+            key = string.Empty;
+            update = string.Empty;
+            value = null;
+            return false;
+        }
+
+        key = message.Key;
+        update = HydrateUpdate<T>.Received(message);
+        value = message.Kind == MessageKind.Upsert ? message.Payload : null;
+        return true;
     }
 
     public async Task PublishStreamEventsAsync<TEvent>(string key, IEnumerable<TEvent> events, CancellationToken cancellationToken)

@@ -1,4 +1,4 @@
-namespace HydrateCache.Orleans;
+namespace HydrateCache.Orleans.Runtime;
 
 /// <summary>Publishes through the channel runtime; on a silo the channel applies each write to the local cache first.</summary>
 internal sealed class HydratePublisher<T>(HydrateChannelRuntime<T> runtime) : IHydratePublisher<T>

@@ -1,4 +1,4 @@
-namespace HydrateCache.Orleans;
+namespace HydrateCache.Orleans.Runtime;
 
 /// <summary>What <c>AddHydrateCacheStreams</c> registered on one silo or client: transports and channels, by name.</summary>
 internal sealed class HydrateRegistrations

@@ -1,18 +1,39 @@
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Orleans.Configuration;
+using Orleans.Providers.Streams.Common;
 using Orleans.Streams;
 
-namespace HydrateCache.Orleans;
+namespace HydrateCache.Orleans.Streams;
 
 /// <summary>
-/// The Orleans stream provider of one HydrateCache transport. It is write-only: events sent with
-/// <c>IAsyncStream.OnNextAsync</c> are published through the transport. Receiving does not use pulling agents
-/// (which give each queue to one silo and poll every 100 ms): each silo's <see cref="HydrateChannelHost"/> receives
-/// its own copy of every message from the transport, pushed, and hands it to the silo's worker grain.
+/// The Orleans stream provider of one HydrateCache transport, with both halves. Publishing: events sent with
+/// <c>IAsyncStream.OnNextAsync</c> on stream (channel, cache key) are published through the transport. Receiving: on every
+/// silo (see <see cref="HydrateBroadcastQueueBalancer"/>) the silo's own subscriptions of every channel of the transport
+/// (<see cref="HydrateSiloSubscriptions"/>) are read by the silo's pulling agent through a <see cref="HydrateQueueAdapterReceiver"/>,
+/// which pushes what arrives to the silo's own worker grain of each channel.
 /// </summary>
-internal sealed class HydrateQueueAdapterFactory(string name, HydrateChannelRegistry registry) : IQueueAdapterFactory
+internal sealed class HydrateQueueAdapterFactory : IQueueAdapterFactory
 {
-    private readonly HashRingBasedStreamQueueMapper _mapper = new(new HashRingStreamQueueMapperOptions { TotalQueueCount = 1 }, name);
+    /// <summary>
+    /// The agent's cache holds what is being delivered: it admits 6 containers per read (a tenth of its size) and pauses
+    /// reading when about 60 are not yet delivered (a worker falling behind); the transport subscription's bounded
+    /// buffer then takes over. Each container of the worker stream holds at most <see cref="HydrateCacheOptions.MaxBatchSize"/> frames.
+    /// </summary>
+    private const int QueueCacheSize = 64;
+
+    private readonly string _name;
+    private readonly IServiceProvider _services;
+    private readonly HashRingBasedStreamQueueMapper _mapper;
+    private readonly IQueueAdapterCache _cache;
+
+    public HydrateQueueAdapterFactory(string name, IServiceProvider services, ILoggerFactory loggerFactory)
+    {
+        _name = name;
+        _services = services;
+        _mapper = new HashRingBasedStreamQueueMapper(new HashRingStreamQueueMapperOptions { TotalQueueCount = 1 }, name);
+        _cache = new SimpleQueueAdapterCache(new SimpleQueueCacheOptions { CacheSize = QueueCacheSize }, name, loggerFactory);
+    }
 
     public static IQueueAdapterFactory Create(IServiceProvider services, string name) =>
         ActivatorUtilities.CreateInstance<HydrateQueueAdapterFactory>(services, name);
@@ -21,46 +42,16 @@ internal sealed class HydrateQueueAdapterFactory(string name, HydrateChannelRegi
     public Task<IQueueAdapter> CreateAdapter() => CreateAdapter(CancellationToken.None);
 
     public Task<IQueueAdapter> CreateAdapter(CancellationToken cancellationToken) =>
-        Task.FromResult<IQueueAdapter>(new HydrateQueueAdapter(name, registry));
+        Task.FromResult<IQueueAdapter>(new HydrateQueueAdapter(_name, _services, CreateReceiver));
 
-    public IQueueAdapterCache GetQueueAdapterCache() =>
-        throw new NotSupportedException($"HydrateCache stream provider '{name}' is write-only: silos receive through their own transport subscriptions, not pulling agents.");
+    public IQueueAdapterCache GetQueueAdapterCache() => _cache;
 
     public IStreamQueueMapper GetStreamQueueMapper() => _mapper;
 
     public Task<IStreamFailureHandler> GetDeliveryFailureHandler(QueueId queueId) =>
         Task.FromResult<IStreamFailureHandler>(new NoOpStreamDeliveryFailureHandler());
-}
 
-/// <summary>Maps stream events to channel publishes: stream namespace = channel, stream key = cache key.</summary>
-internal sealed class HydrateQueueAdapter(string name, HydrateChannelRegistry registry) : IQueueAdapter
-{
-    public string Name => name;
-
-    public bool IsRewindable => false;
-
-    public StreamProviderDirection Direction => StreamProviderDirection.WriteOnly;
-
-    public Task QueueMessageBatchAsync<T>(StreamId streamId, IEnumerable<T> events, StreamSequenceToken? token, Dictionary<string, object>? requestContext)
-    {
-        ArgumentNullException.ThrowIfNull(events);
-        var channel = streamId.GetNamespace();
-        var key = streamId.GetKeyAsString();
-        if (string.IsNullOrEmpty(channel))
-        {
-            throw new ArgumentException($"HydrateCache stream provider '{name}' needs the stream namespace to be the channel name.", nameof(streamId));
-        }
-
-        var runtime = registry.Get(channel);
-        if (!string.Equals(runtime.Transport, name, StringComparison.Ordinal))
-        {
-            throw new ArgumentException(
-                $"HydrateCache channel '{channel}' is configured on transport '{runtime.Transport}', not on stream provider '{name}'.", nameof(streamId));
-        }
-
-        return runtime.PublishStreamEventsAsync(key, events, CancellationToken.None);
-    }
-
-    public IQueueAdapterReceiver CreateReceiver(QueueId queueId) =>
-        throw new NotSupportedException($"HydrateCache stream provider '{name}' is write-only.");
+    /// <summary>Creates this silo's receiver, a reader of the silo's subscriptions of this transport's channels.</summary>
+    private HydrateQueueAdapterReceiver CreateReceiver() =>
+        new(_services.GetRequiredKeyedService<HydrateSiloSubscriptions>(_name));
 }

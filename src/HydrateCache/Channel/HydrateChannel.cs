@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Diagnostics.CodeAnalysis;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -151,10 +152,70 @@ public sealed class HydrateChannel<T>
             return;
         }
 
+        await SubscribeCoreAsync((message, token) => DeliverAsync(message, handler, token), cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Subscribes to the channel and applies every update to <paramref name="cache"/> until cancelled.</summary>
+    /// <param name="cache">The cache to keep hydrated.</param>
+    /// <param name="cancellationToken">Stops the subscription.</param>
+    /// <returns>A task that completes once the subscription has stopped after cancellation.</returns>
+    /// <remarks>Each received message goes through <see cref="Apply(TransportMessage, LocalHydratedCache{T})"/>, the receive
+    /// pipeline the Orleans integration uses too.</remarks>
+    public Task HydrateAsync(LocalHydratedCache<T> cache, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(cache);
+        return SubscribeCoreAsync(
+            (message, _) =>
+            {
+                Apply(message, cache);
+                return ValueTask.CompletedTask;
+            },
+            cancellationToken);
+    }
+
+    /// <summary>
+    /// The receive pipeline: counts what the transport lost before <paramref name="message"/>, decodes it (dropping and
+    /// counting a bad frame), advances this instance's clock past its version, and applies it to <paramref name="cache"/>
+    /// by version, counting the outcome in <see cref="Statistics"/>.
+    /// </summary>
+    /// <param name="message">A message received from the transport on this channel's topic.</param>
+    /// <param name="cache">The cache to apply the update to.</param>
+    /// <returns>What applying did, or <see langword="null"/> when there was nothing to apply (a dropped frame or a loss notice, both counted).</returns>
+    public HydrateApplyResult? Apply(TransportMessage message, LocalHydratedCache<T> cache)
+    {
+        ArgumentNullException.ThrowIfNull(cache);
+        if (message.LostBefore > 0)
+        {
+            Drop(HydrateDropReason.TransportLoss, message.LostBefore);
+            if (message.IsLossNotice)
+            {
+                return null;
+            }
+        }
+
+        if (Decode(message.Body) is not { } update)
+        {
+            return null;
+        }
+
+        var result = cache.Apply(update);
+        Statistics.OnApplied(result);
+        HydrateCacheMetrics.OnApplied(Name, result);
+        return result;
+    }
+
+    /// <summary>Holds a transport subscription of this channel's topic until cancelled.</summary>
+    private async Task SubscribeCoreAsync(TransportMessageHandler handler, CancellationToken cancellationToken)
+    {
+        if (cancellationToken.IsCancellationRequested)
+        {
+            return;
+        }
+
         ITransportSubscription subscription;
         try
         {
-            subscription = await _transport.SubscribeAsync(Topic, (message, token) => DeliverAsync(message, handler, token), cancellationToken).ConfigureAwait(false);
+            subscription = await _transport.SubscribeAsync(Topic, handler, cancellationToken).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
@@ -171,22 +232,6 @@ public sealed class HydrateChannel<T>
             await subscription.DisposeAsync().ConfigureAwait(false);
             _logger.ChannelUnsubscribed(Name, Topic);
         }
-    }
-
-    /// <summary>Subscribes to the channel and applies every update to <paramref name="cache"/> until cancelled.</summary>
-    /// <param name="cache">The cache to keep hydrated.</param>
-    /// <param name="cancellationToken">Stops the subscription.</param>
-    /// <returns>A task that completes once the subscription has stopped after cancellation.</returns>
-    public Task HydrateAsync(LocalHydratedCache<T> cache, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(cache);
-        return SubscribeAsync(
-            (message, _) =>
-            {
-                cache.Apply(message);
-                return ValueTask.CompletedTask;
-            },
-            cancellationToken);
     }
 
     /// <summary>Encodes a message into a frame, enforcing the size limit.</summary>
@@ -219,17 +264,60 @@ public sealed class HydrateChannel<T>
     }
 
     /// <summary>
-    /// Decodes a received frame. Bad frames are counted, logged with rate limiting and return <see langword="null"/>.
-    /// A good one advances this instance's clock past its version, so later local writes order after it.
+    /// Decodes a received frame. Bad frames are counted in <see cref="Statistics"/>, logged with rate limiting and
+    /// return <see langword="null"/>. A good one advances this instance's clock past its version, so later local writes
+    /// order after it.
     /// </summary>
-    internal TypedMessage<T>? Receive(ReadOnlyMemory<byte> frame)
+    /// <param name="frame">The frame bytes.</param>
+    /// <returns>The update, or <see langword="null"/> when the frame was dropped.</returns>
+    public TypedMessage<T>? Decode(ReadOnlyMemory<byte> frame)
     {
         Statistics.OnReceived();
         HydrateCacheMetrics.OnReceived(Name);
+        var message = DecodeCore(frame, out var reason, out var senderId, out var exception);
+        if (message is null)
+        {
+            Drop(reason);
+            if (_dropLog.ShouldLog(reason, out var suppressed))
+            {
+                if (senderId is { } sender)
+                {
+                    _logger.PayloadRejected(exception, Name, sender, reason, suppressed);
+                }
+                else
+                {
+                    _logger.EnvelopeRejected(Name, frame.Length, reason, suppressed);
+                }
+            }
+
+            return null;
+        }
+
+        _clock.Observe(message.Version);
+        return message;
+    }
+
+    /// <summary>
+    /// Decodes a frame without counting, logging or advancing this instance's clock: for a second reader of a frame that
+    /// <see cref="Decode"/> or <see cref="Apply(TransportMessage, LocalHydratedCache{T})"/> already accounts for.
+    /// </summary>
+    /// <param name="frame">The frame bytes.</param>
+    /// <param name="message">The update, when the frame is valid.</param>
+    /// <returns><see langword="true"/> when the frame is a valid update of this channel's codec.</returns>
+    public bool TryDecode(ReadOnlyMemory<byte> frame, [NotNullWhen(true)] out TypedMessage<T>? message)
+    {
+        message = DecodeCore(frame, out _, out _, out _);
+        return message is not null;
+    }
+
+    private TypedMessage<T>? DecodeCore(ReadOnlyMemory<byte> frame, out HydrateDropReason reason, out Guid? senderId, out Exception? exception)
+    {
+        senderId = null;
+        exception = null;
         var result = HydrateEnvelope.TryRead(frame, _maxMessageBytes, out var envelope);
         if (result != EnvelopeReadResult.Success)
         {
-            var reason = result switch
+            reason = result switch
             {
                 EnvelopeReadResult.NotAFrame => HydrateDropReason.NotAFrame,
                 EnvelopeReadResult.UnsupportedVersion => HydrateDropReason.UnsupportedVersion,
@@ -237,21 +325,16 @@ public sealed class HydrateChannel<T>
                 EnvelopeReadResult.TooLarge => HydrateDropReason.TooLarge,
                 _ => HydrateDropReason.Malformed,
             };
-            Drop(reason);
-            if (_dropLog.ShouldLog(reason, out var suppressed))
-            {
-                _logger.EnvelopeRejected(Name, frame.Length, reason, suppressed);
-            }
-
             return null;
         }
 
         T? payload = default;
         if (envelope.Kind == MessageKind.Upsert)
         {
+            senderId = envelope.SenderId;
             if (!string.Equals(envelope.CodecId, Codec.Id, StringComparison.Ordinal))
             {
-                RejectPayload(null, envelope.SenderId, HydrateDropReason.CodecMismatch);
+                reason = HydrateDropReason.CodecMismatch;
                 return null;
             }
 
@@ -261,12 +344,13 @@ public sealed class HydrateChannel<T>
             }
             catch (Exception ex)
             {
-                RejectPayload(ex, envelope.SenderId, HydrateDropReason.PayloadUndecodable);
+                reason = HydrateDropReason.PayloadUndecodable;
+                exception = ex;
                 return null;
             }
         }
 
-        _clock.Observe(envelope.Version);
+        reason = default;
         return new TypedMessage<T>(envelope.Key, envelope.Kind, payload, envelope.Ttl, envelope.Version, envelope.SenderId, envelope.Sequence);
     }
 
@@ -274,14 +358,14 @@ public sealed class HydrateChannel<T>
     {
         if (transportMessage.LostBefore > 0)
         {
-            OnTransportLoss(transportMessage.LostBefore);
+            Drop(HydrateDropReason.TransportLoss, transportMessage.LostBefore);
             if (transportMessage.IsLossNotice)
             {
                 return;
             }
         }
 
-        var message = Receive(transportMessage.Body);
+        var message = Decode(transportMessage.Body);
         if (message is null)
         {
             return;
@@ -303,23 +387,11 @@ public sealed class HydrateChannel<T>
         }
     }
 
-    private void RejectPayload(Exception? exception, Guid senderId, HydrateDropReason reason)
-    {
-        Drop(reason);
-        if (_dropLog.ShouldLog(reason, out var suppressed))
-        {
-            _logger.PayloadRejected(exception, Name, senderId, reason, suppressed);
-        }
-    }
-
     private void Drop(HydrateDropReason reason, long count = 1)
     {
         Statistics.OnDropped(reason, count);
         HydrateCacheMetrics.OnDropped(Name, reason, count);
     }
-
-    /// <summary>Counts messages the transport lost on this channel's subscription (the transport has logged them).</summary>
-    internal void OnTransportLoss(long count) => Drop(HydrateDropReason.TransportLoss, count);
 
     private ulong NextSequence() => (ulong)Interlocked.Increment(ref _sequence);
 }

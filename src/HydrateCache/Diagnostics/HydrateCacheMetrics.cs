@@ -13,6 +13,7 @@ internal static class HydrateCacheMetrics
     private static readonly Counter<long> Published = Meter.CreateCounter<long>("hydratecache.messages.published", "{message}", "Messages published by channels.");
     private static readonly Counter<long> Received = Meter.CreateCounter<long>("hydratecache.messages.received", "{message}", "Frames received from transports.");
     private static readonly Counter<long> Dropped = Meter.CreateCounter<long>("hydratecache.messages.dropped", "{message}", "Frames dropped (malformed, unknown version, too large, undecodable) or lost by the transport, by reason.");
+    private static readonly Counter<long> Applied = Meter.CreateCounter<long>("hydratecache.updates.applied", "{update}", "Received updates applied to a cache, by result (applied, removed, expired, stale, duplicate).");
     private static readonly Counter<long> HandlerFailures = Meter.CreateCounter<long>("hydratecache.handler.failures", "{message}", "Delivered messages whose handler threw.");
 
     public static void OnPublished(string channel) => Published.Add(1, new KeyValuePair<string, object?>("hydratecache.channel", channel));
@@ -20,6 +21,24 @@ internal static class HydrateCacheMetrics
     public static void OnReceived(string channel) => Received.Add(1, new KeyValuePair<string, object?>("hydratecache.channel", channel));
 
     public static void OnHandlerFailed(string channel) => HandlerFailures.Add(1, new KeyValuePair<string, object?>("hydratecache.channel", channel));
+
+    public static void OnApplied(string channel, HydrateApplyResult result)
+    {
+        var tags = new TagList
+        {
+            { "hydratecache.channel", channel },
+            { "hydratecache.result", result switch
+                {
+                    HydrateApplyResult.Applied => "applied",
+                    HydrateApplyResult.Removed => "removed",
+                    HydrateApplyResult.Expired => "expired",
+                    HydrateApplyResult.Stale => "stale",
+                    _ => "duplicate",
+                }
+            },
+        };
+        Applied.Add(1, tags);
+    }
 
     public static void OnDropped(string channel, HydrateDropReason reason, long count = 1)
     {

@@ -8,6 +8,9 @@ public sealed class HydrateChannelStatistics
     private long _published;
     private long _received;
     private long _handlerFailures;
+    private long _applied;
+    private long _stale;
+    private long _duplicates;
 
     /// <summary>Gets the number of messages this channel instance published.</summary>
     public long Published => Interlocked.Read(ref _published);
@@ -17,6 +20,15 @@ public sealed class HydrateChannelStatistics
 
     /// <summary>Gets the number of delivered messages whose handler threw.</summary>
     public long HandlerFailures => Interlocked.Read(ref _handlerFailures);
+
+    /// <summary>Gets the number of received updates that changed a cache (added, replaced, removed, or expired on arrival).</summary>
+    public long Applied => Interlocked.Read(ref _applied);
+
+    /// <summary>Gets the number of received updates ignored because the cache already held a newer version of the key.</summary>
+    public long Stale => Interlocked.Read(ref _stale);
+
+    /// <summary>Gets the number of received updates ignored because the cache already held that exact version (echoes, redeliveries).</summary>
+    public long Duplicates => Interlocked.Read(ref _duplicates);
 
     /// <summary>Gets the number of received frames dropped for any reason.</summary>
     public long Dropped
@@ -39,6 +51,22 @@ public sealed class HydrateChannelStatistics
     public long GetDropped(HydrateDropReason reason) => Interlocked.Read(ref _dropped[(int)reason]);
 
     internal void OnPublished() => Interlocked.Increment(ref _published);
+
+    internal void OnApplied(HydrateApplyResult result)
+    {
+        switch (result)
+        {
+            case HydrateApplyResult.Stale:
+                Interlocked.Increment(ref _stale);
+                break;
+            case HydrateApplyResult.Duplicate:
+                Interlocked.Increment(ref _duplicates);
+                break;
+            default:
+                Interlocked.Increment(ref _applied);
+                break;
+        }
+    }
 
     internal void OnReceived() => Interlocked.Increment(ref _received);
 

@@ -37,16 +37,13 @@ public static class HydrateEventId
     /// <summary>The local cache swept expired entries and old tombstones.</summary>
     public const int CacheSwept = 3002;
 
-    /// <summary>The Orleans hydration host of a channel started on a silo.</summary>
+    /// <summary>A silo's stream provider receiver subscribed to a channel: the silo's cache of the channel is being hydrated.</summary>
     public const int OrleansHydrationStarted = 4001;
 
-    /// <summary>The Orleans hydration host of a channel stopped on a silo.</summary>
+    /// <summary>A silo's stream provider receiver unsubscribed from a channel (the silo is stopping).</summary>
     public const int OrleansHydrationStopped = 4002;
 
-    /// <summary>Applying a batch of updates through the silo's worker grain failed; it is retried.</summary>
-    public const int OrleansApplyFailed = 4003;
-
-    /// <summary>The Orleans hydration host failed to start.</summary>
+    /// <summary>A silo's stream provider receiver could not subscribe to a channel.</summary>
     public const int OrleansHydrationStartFailed = 4004;
 
     /// <summary>PostgreSQL transport: listener connected.</summary>

@@ -39,6 +39,7 @@ public sealed class TransportSubscriptionPump : IAsyncDisposable
     // Guarded by _queue.
     private long _bytes;
     private long _lostBeforeHead;
+    private NoticeCount? _tailNotice;
     private TaskCompletionSource? _messageAvailable;
     private TaskCompletionSource? _roomAvailable;
     private bool _disposed;
@@ -129,7 +130,7 @@ public sealed class TransportSubscriptionPump : IAsyncDisposable
     public bool TryPost(ReadOnlySpan<byte> body)
     {
         var copy = Rent(body);
-        if (TryEnqueue(copy, body.Length))
+        if (TryEnqueue(copy, body.Length, out _))
         {
             return true;
         }
@@ -145,7 +146,7 @@ public sealed class TransportSubscriptionPump : IAsyncDisposable
     public ValueTask PostAsync(ReadOnlyMemory<byte> body, CancellationToken cancellationToken = default)
     {
         var copy = Rent(body.Span);
-        return TryEnqueue(copy, body.Length) ? ValueTask.CompletedTask : WaitAndEnqueueAsync(copy, body.Length, cancellationToken);
+        return TryEnqueue(copy, body.Length, out var room) ? ValueTask.CompletedTask : WaitAndEnqueueAsync(copy, body.Length, room!, cancellationToken);
     }
 
     /// <summary>
@@ -167,7 +168,17 @@ public sealed class TransportSubscriptionPump : IAsyncDisposable
                 return;
             }
 
-            _queue.Enqueue(new Entry(null, 0, count));
+            // Consecutive reports fold into one notice, so a stuck handler cannot make notices pile up.
+            if (_tailNotice is not null)
+            {
+                _tailNotice.Value += count;
+            }
+            else
+            {
+                _tailNotice = new NoticeCount { Value = count };
+                _queue.Enqueue(new Entry(null, 0, 0, _tailNotice));
+            }
+
             SignalMessage();
         }
 
@@ -211,9 +222,14 @@ public sealed class TransportSubscriptionPump : IAsyncDisposable
         return copy;
     }
 
-    /// <summary>Buffers the copy if there is room (or makes room under drop-oldest). Returns false only under Wait when full.</summary>
-    private bool TryEnqueue(byte[] copy, int length)
+    /// <summary>
+    /// Buffers the copy if there is room (or makes room under drop-oldest). Returns false only under Wait when full, with
+    /// the task that completes when the loop next takes a message: registered under the same lock as the check, so a
+    /// message taken right after the check cannot be missed.
+    /// </summary>
+    private bool TryEnqueue(byte[] copy, int length, out Task? room)
     {
+        room = null;
         long dropped = 0;
         lock (_queue)
         {
@@ -228,21 +244,23 @@ public sealed class TransportSubscriptionPump : IAsyncDisposable
             {
                 if (_policy == TransportOverflowPolicy.Wait)
                 {
+                    _roomAvailable ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                    room = _roomAvailable.Task;
                     return false;
                 }
 
-                var oldest = _queue.Dequeue();
-                _bytes -= oldest.Length;
-                ReturnBuffer(oldest);
+                var oldest = TakeHead(out var lostBefore);
 
                 // A dropped loss notice is not a message: its count moves to the new head, with the dropped message if any.
                 var droppedHere = oldest.Buffer is null ? 0 : 1;
-                _lostBeforeHead += oldest.LostBefore + droppedHere;
+                ReturnBuffer(oldest);
+                _lostBeforeHead += lostBefore + droppedHere;
                 dropped += droppedHere;
             }
 
             _queue.Enqueue(new Entry(copy, length, 0));
             _bytes += length;
+            _tailNotice = null;
             SignalMessage();
         }
 
@@ -254,25 +272,15 @@ public sealed class TransportSubscriptionPump : IAsyncDisposable
         return true;
     }
 
-    private async ValueTask WaitAndEnqueueAsync(byte[] copy, int length, CancellationToken cancellationToken)
+    private async ValueTask WaitAndEnqueueAsync(byte[] copy, int length, Task room, CancellationToken cancellationToken)
     {
         try
         {
-            while (true)
+            do
             {
-                Task room;
-                lock (_queue)
-                {
-                    _roomAvailable ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-                    room = _roomAvailable.Task;
-                }
-
                 await room.WaitAsync(cancellationToken).ConfigureAwait(false);
-                if (TryEnqueue(copy, length))
-                {
-                    return;
-                }
             }
+            while (!TryEnqueue(copy, length, out room!));
         }
         catch
         {
@@ -315,9 +323,8 @@ public sealed class TransportSubscriptionPump : IAsyncDisposable
                 }
                 else
                 {
-                    entry = _queue.Dequeue();
-                    _bytes -= entry.Length;
-                    lostBefore = entry.LostBefore + _lostBeforeHead;
+                    entry = TakeHead(out lostBefore);
+                    lostBefore += _lostBeforeHead;
                     _lostBeforeHead = 0;
                     room = _roomAvailable;
                     _roomAvailable = null;
@@ -340,7 +347,7 @@ public sealed class TransportSubscriptionPump : IAsyncDisposable
         try
         {
             var body = entry.Buffer is null ? ReadOnlyMemory<byte>.Empty : entry.Buffer.AsMemory(0, entry.Length);
-            await _handler(new TransportMessage(Topic, body) { LostBefore = lostBefore }, token).ConfigureAwait(false);
+            await _handler(new TransportMessage(Topic, body) { LostBefore = lostBefore, IsLossNotice = entry.Buffer is null }, token).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (token.IsCancellationRequested)
         {
@@ -359,6 +366,20 @@ public sealed class TransportSubscriptionPump : IAsyncDisposable
                 ArrayPool<byte>.Shared.Return(entry.Buffer);
             }
         }
+    }
+
+    /// <summary>Dequeues the head and tells how many messages were lost right before it. Called under the lock.</summary>
+    private Entry TakeHead(out long lostBefore)
+    {
+        var head = _queue.Dequeue();
+        _bytes -= head.Length;
+        lostBefore = head.Notice?.Value ?? head.LostBefore;
+        if (ReferenceEquals(head.Notice, _tailNotice))
+        {
+            _tailNotice = null;
+        }
+
+        return head;
     }
 
     private void DiscardBuffered()
@@ -389,6 +410,12 @@ public sealed class TransportSubscriptionPump : IAsyncDisposable
         }
     }
 
-    /// <summary>A buffered message (or, with no buffer, a loss notice) and the losses right before it.</summary>
-    private readonly record struct Entry(byte[]? Buffer, int Length, long LostBefore);
+    /// <summary>A buffered message and the losses right before it, or (no buffer) a loss notice with its count.</summary>
+    private readonly record struct Entry(byte[]? Buffer, int Length, long LostBefore, NoticeCount? Notice = null);
+
+    /// <summary>The count of a queued loss notice; later reports add to it while it is the last entry.</summary>
+    private sealed class NoticeCount
+    {
+        public long Value { get; set; }
+    }
 }

@@ -1,0 +1,279 @@
+using HydrateCache.Orleans.Runtime;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Orleans.Configuration;
+using Orleans.Providers.Streams.Common;
+using Orleans.Streams;
+
+namespace HydrateCache.Orleans.Streams;
+
+/// <summary>
+/// One silo's subscriptions of every channel on one HydrateCache transport, held for the silo's whole life: subscribed
+/// early in start-up (<see cref="ServiceLifecycleStage.RuntimeInitialize"/>, before the silo takes part in the cluster)
+/// and unsubscribed when the silo stops. The silo's pulling agent reads them through <see cref="HydrateQueueAdapterReceiver"/>
+/// and delivers to the silo's worker grain of each channel.
+/// </summary>
+/// <remarks>
+/// <para><b>Pushed, not polled.</b> The pulling agent reads again as soon as a read returns data, and a read here waits
+/// for the next message instead of returning empty, so the agent's timer (100 ms by default) never adds latency: an
+/// update is delivered as soon as the transport hands it over. A read returns empty only when the receiver shuts down.</para>
+/// <para><b>One buffer.</b> The transport subscription's pump is the only queue between the socket and the cache (bounded
+/// by bytes and count, with its overflow policy, every loss counted). Here at most
+/// <see cref="HydrateCacheOptions.MaxBatchSize"/> frames per channel wait for the agent's
+/// next read (including while the silo is still starting); beyond that the pump's handler waits, so the pump's bounds
+/// and overflow policy apply.</para>
+/// </remarks>
+internal sealed class HydrateSiloSubscriptions : ILifecycleParticipant<ISiloLifecycle>
+{
+    private readonly string _providerName;
+    private readonly ITransport _transport;
+    private readonly IReadOnlyList<IHydrateChannelRuntime> _channels;
+    private readonly int _maxBatchSize;
+    private readonly ILogger _logger;
+    private readonly SiloAddress _silo;
+    private readonly HydrateGrainStreamDelivery _grainDelivery;
+    private readonly Lock _lock = new();
+    private readonly Pending[] _pending;
+    private readonly List<ITransportSubscription> _subscriptions = [];
+    private TaskCompletionSource _dataAvailable = NewSignal();
+    private TaskCompletionSource _roomAvailable = NewSignal();
+    private long _sequence;
+    private int _firstChannel;
+    private bool _shutdown;
+
+    public HydrateSiloSubscriptions(
+        string providerName,
+        ITransport transport,
+        IReadOnlyList<IHydrateChannelRuntime> channels,
+        int maxBatchSize,
+        SiloAddress silo,
+        HydrateGrainStreamDelivery grainDelivery,
+        ILogger logger)
+    {
+        _grainDelivery = grainDelivery;
+        _providerName = providerName;
+        _transport = transport;
+        _channels = channels;
+        _maxBatchSize = maxBatchSize;
+        _logger = logger;
+        _silo = silo;
+        _pending = [.. channels.Select(_ => new Pending())];
+    }
+
+    /// <summary>Creates the subscriptions of every channel configured on transport <paramref name="providerName"/>.</summary>
+    public static HydrateSiloSubscriptions Create(IServiceProvider services, string providerName)
+    {
+        var channels = services.GetRequiredService<HydrateRegistrations>().Channels.Values
+            .Where(c => string.Equals(c.Transport, providerName, StringComparison.Ordinal))
+            .Select(c => services.GetRequiredKeyedService<IHydrateChannelRuntime>(c.Channel))
+            .ToList();
+        return new HydrateSiloSubscriptions(
+            providerName,
+            services.GetRequiredKeyedService<TransportHandle>(providerName).Transport,
+            channels,
+            services.GetRequiredService<IOptions<HydrateCacheOptions>>().Value.MaxBatchSize,
+            services.GetRequiredService<ILocalSiloDetails>().SiloAddress,
+            services.GetRequiredService<HydrateGrainStreamDelivery>(),
+            services.GetRequiredService<ILogger<HydrateSiloSubscriptions>>());
+    }
+
+    public void Participate(ISiloLifecycle lifecycle) =>
+        lifecycle.Subscribe($"HydrateCache.{_providerName}", ServiceLifecycleStage.RuntimeInitialize, SubscribeAsync, UnsubscribeAsync);
+
+    private async Task SubscribeAsync(CancellationToken cancellationToken)
+    {
+        for (var i = 0; i < _channels.Count; i++)
+        {
+            var index = i;
+            var channel = _channels[i];
+            try
+            {
+                var subscription = await _transport.SubscribeAsync(channel.Topic, (message, token) => OnMessageAsync(index, message, token), cancellationToken);
+                lock (_lock)
+                {
+                    _subscriptions.Add(subscription);
+                }
+
+                _logger.HydrationStarted(channel.Channel, _providerName, _silo);
+            }
+            catch (Exception ex)
+            {
+                _logger.HydrationStartFailed(ex, channel.Channel, _providerName, _silo);
+                throw;
+            }
+        }
+    }
+
+    /// <summary>Takes a copy of a frame (its body is only valid during this call); waits while the channel's batch is full.</summary>
+    private async ValueTask OnMessageAsync(int channel, TransportMessage message, CancellationToken cancellationToken)
+    {
+        var body = message.IsLossNotice ? null : message.Body.ToArray();
+        while (true)
+        {
+            Task room;
+            lock (_lock)
+            {
+                if (_shutdown)
+                {
+                    return;
+                }
+
+                var pending = _pending[channel];
+                if (pending.Bodies.Count < _maxBatchSize)
+                {
+                    pending.Bodies.Add(body);
+                    pending.LostBefore.Add(message.LostBefore);
+                    _dataAvailable.TrySetResult();
+                    return;
+                }
+
+                room = _roomAvailable.Task;
+            }
+
+            await room.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Waits for received frames and returns them, one container per channel; empty once <paramref name="cancellationToken"/> is cancelled or the silo stops.</summary>
+    public async Task<IList<IBatchContainer>> ReadAsync(int maxCount, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            Task wait;
+            lock (_lock)
+            {
+                if (_shutdown || cancellationToken.IsCancellationRequested)
+                {
+                    return [];
+                }
+
+                if (TakePending(maxCount) is { } taken)
+                {
+                    return ToContainers(taken);
+                }
+
+                if (_dataAvailable.Task.IsCompleted)
+                {
+                    _dataAvailable = NewSignal();
+                }
+
+                wait = _dataAvailable.Task;
+            }
+
+            try
+            {
+                await wait.WaitAsync(cancellationToken);
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                return [];
+            }
+        }
+    }
+
+    /// <summary>
+    /// Takes every channel's pending frames, as many as <paramref name="maxCount"/> containers hold (one per channel for
+    /// the worker, plus one per frame where this silo delivers to subscribed grains). Called under the lock.
+    /// </summary>
+    private List<(int Channel, HydrateFrames Frames, bool ToGrains)>? TakePending(int maxCount)
+    {
+        List<(int, HydrateFrames, bool)>? taken = null;
+        var room = maxCount < 0 ? int.MaxValue : maxCount;
+
+        // Round robin: a channel with a backlog cannot starve the others when the agent's cache limits a read.
+        _firstChannel = (_firstChannel + 1) % _pending.Length;
+        for (var n = 0; n < _pending.Length && room > 0; n++)
+        {
+            var i = (_firstChannel + n) % _pending.Length;
+            var pending = _pending[i];
+            if (pending.Bodies.Count == 0)
+            {
+                continue;
+            }
+
+            // Grain delivery needs a container per frame besides the worker's: the agent's cache admits several per read.
+            var toGrains = _grainDelivery.DeliversHere(_channels[i].Channel);
+            var count = toGrains ? Math.Min(pending.Bodies.Count, room - 1) : pending.Bodies.Count;
+            if (count <= 0)
+            {
+                break;
+            }
+
+            var frames = new HydrateFrames(_channels[i].Channel, [.. pending.Bodies[..count]], [.. pending.LostBefore[..count]]);
+            pending.Bodies.RemoveRange(0, count);
+            pending.LostBefore.RemoveRange(0, count);
+            room -= toGrains ? count + 1 : 1;
+            (taken ??= []).Add((i, frames, toGrains));
+        }
+
+        if (taken is not null)
+        {
+            var signal = _roomAvailable;
+            _roomAvailable = NewSignal();
+            signal.TrySetResult();
+        }
+
+        return taken;
+    }
+
+    /// <summary>Builds the containers of taken frames: the channel's worker stream first, then one per frame on the (channel, key) streams.</summary>
+    private List<IBatchContainer> ToContainers(List<(int Channel, HydrateFrames Frames, bool ToGrains)> taken)
+    {
+        var containers = new List<IBatchContainer>(taken.Count);
+        foreach (var (index, frames, toGrains) in taken)
+        {
+            var channel = _channels[index];
+            containers.Add(new HydrateFramesContainer(StreamId.Create(HydrateStreamNamespaces.Worker, channel.Channel), frames, NextToken()));
+            if (!toGrains)
+            {
+                continue;
+            }
+
+            foreach (var body in frames.Bodies)
+            {
+                // Bad frames are counted once, by the worker's receive pipeline; grains only see valid updates.
+                if (body is not null && channel.TryDecodeForStreams(body, out var key, out var update, out var value))
+                {
+                    containers.Add(new HydrateUpdateContainer(StreamId.Create(channel.Channel, key), update, value, NextToken()));
+                }
+            }
+        }
+
+        return containers;
+    }
+
+    private EventSequenceTokenV2 NextToken() => new(Interlocked.Increment(ref _sequence));
+
+    private async Task UnsubscribeAsync(CancellationToken cancellationToken)
+    {
+        ITransportSubscription[] subscriptions;
+        lock (_lock)
+        {
+            _shutdown = true;
+            subscriptions = [.. _subscriptions];
+            _subscriptions.Clear();
+            _dataAvailable.TrySetResult();
+            _roomAvailable.TrySetResult();
+        }
+
+        foreach (var subscription in subscriptions)
+        {
+            await subscription.DisposeAsync();
+        }
+
+        foreach (var channel in _channels)
+        {
+            _logger.HydrationStopped(channel.Channel, _providerName, _silo);
+        }
+    }
+
+    private static TaskCompletionSource NewSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    private sealed class Pending
+    {
+        public List<byte[]?> Bodies { get; } = [];
+
+        public List<long> LostBefore { get; } = [];
+    }
+}
