@@ -6,6 +6,7 @@ namespace HydrateCache;
 public class HydrateCacheException : Exception
 {
     private readonly bool _isTransient;
+
     /// <summary>Initializes a new instance of the <see cref="HydrateCacheException"/> class.</summary>
     public HydrateCacheException()
     {
@@ -45,31 +46,4 @@ public class HydrateCacheException : Exception
     /// </summary>
     /// <value>Defaults to <see langword="false"/>, or to what the deriving exception passed to the constructor.</value>
     public virtual bool IsTransient => _isTransient;
-}
-
-/// <summary>
-/// Thrown when a codec cannot encode or decode a value, or when a type cannot be handled by a codec at all
-/// (for example an unsupported member type found when a CBOR codec is built).
-/// </summary>
-public sealed class HydrateCodecException : HydrateCacheException
-{
-    /// <summary>Initializes a new instance of the <see cref="HydrateCodecException"/> class.</summary>
-    public HydrateCodecException()
-    {
-    }
-
-    /// <summary>Initializes a new instance of the <see cref="HydrateCodecException"/> class with a message.</summary>
-    /// <param name="message">The message that describes the error.</param>
-    public HydrateCodecException(string message)
-        : base(message)
-    {
-    }
-
-    /// <summary>Initializes a new instance of the <see cref="HydrateCodecException"/> class with a message and the exception that caused it.</summary>
-    /// <param name="message">The message that describes the error.</param>
-    /// <param name="innerException">The exception that caused this one.</param>
-    public HydrateCodecException(string message, Exception? innerException)
-        : base(message, innerException)
-    {
-    }
 }
