@@ -1,3 +1,5 @@
+using System.Diagnostics;
+using HydrateCache.Orleans.Runtime;
 using HydrateCache.TestKit;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -38,6 +40,47 @@ public abstract class MembershipChangeTests<TFixture> : IClassFixture<TFixture>
         await publisher.PublishAsync("after-stop", new PriceRecord("after-stop", 3m), cancellationToken: TestContext.Current.CancellationToken);
         await Eventually.TrueAsync(() => _fixture.Caches<PriceRecord>().All(c => c.Cache.TryGet("after-stop", out _)), "the remaining silos keep hydrating");
         Assert.Equal(3, _fixture.ActiveSilos.Count());
+    }
+
+    [Fact]
+    public async Task SiloJoiningAfterWrites_IsWarmWithEveryEarlierWrite_WithoutAnyNewWrite()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var publisher = _fixture.Cluster.Client.ServiceProvider.GetRequiredService<IHydratePublisher<PriceRecord>>();
+        var prefix = $"warm-{Guid.NewGuid():N}-";
+        for (var i = 0; i < 300; i++)
+        {
+            await publisher.PublishAsync(prefix + i, new PriceRecord(prefix + i, i), cancellationToken: ct);
+        }
+
+        await publisher.RemoveAsync(prefix + 0, ct);
+        await Eventually.TrueAsync(
+            () => _fixture.Caches<PriceRecord>().All(c => c.Cache.TryGet(prefix + 299, out _) && !c.Cache.TryGet(prefix + 0, out _)),
+            "the running silos hold the 300 writes");
+
+        var started = Stopwatch.GetTimestamp();
+        var joined = await _fixture.Cluster.StartAdditionalSiloAsync();
+        var elapsed = Stopwatch.GetElapsedTime(started);
+
+        // The silo held its Active stage until its caches were loaded from a peer: complete when it is up, before any new write.
+        var cache = _fixture.CacheOn<PriceRecord>(joined.SiloAddress);
+        Assert.True(cache.IsWarm);
+        for (var i = 1; i < 300; i++)
+        {
+            Assert.True(cache.TryGet(prefix + i, out var price) && price.Value == i, $"key {i} on the joined silo");
+        }
+
+        Assert.False(cache.TryGet(prefix + 0, out _));
+
+        // Those entries came from the peer (repairs), not from the transport, which never carried them to this silo.
+        var statistics = _fixture.Cluster.GetSiloServiceProvider(joined.SiloAddress)
+            .GetRequiredKeyedService<HydrateChannelRuntime<PriceRecord>>(HydrateClusterFixture.PricesChannel).TypedChannel.Statistics;
+        Assert.True(statistics.Repaired >= 300, $"repaired {statistics.Repaired}");
+        Console.WriteLine($"{typeof(TFixture).Name}: joined silo warm with {statistics.Repaired} repaired entries, started in {elapsed.TotalMilliseconds:F0} ms");
+
+#pragma warning disable xUnit1051
+        await _fixture.Cluster.StopSiloAsync(joined);
+#pragma warning restore xUnit1051
     }
 }
 

@@ -198,7 +198,9 @@ public abstract class PerSiloHydrationTests<TFixture> : IClassFixture<TFixture>
     {
         var before = NewKey();
         await _fixture.Cluster.Client.GetGrain<IPriceGrain>(before).SetAsync(1m);
+        await _fixture.Cluster.Client.ServiceProvider.GetRequiredService<IHydratePublisher<int>>().PublishAsync(before, 1, cancellationToken: Ct);
         await AllSilosAsync(c => c.TryGet(before, out _), "the value arrives everywhere");
+        await Eventually.TrueAsync(() => _fixture.Caches<int>().All(c => c.Cache.TryGet(before, out _)), "both channels' workers run");
 
         // The publishing silo reads its own write before its worker gets the echo: wait for all three workers.
         await Eventually.TrueAsync(

@@ -1,5 +1,6 @@
 using HydrateCache;
 using HydrateCache.Orleans;
+using HydrateCache.Orleans.Convergence;
 using HydrateCache.Orleans.Runtime;
 using HydrateCache.Orleans.Streams;
 using Microsoft.Extensions.DependencyInjection;
@@ -159,6 +160,12 @@ public sealed class HydrateCacheBuilder
         Services.AddKeyedSingleton(name, factory);
         if (_isSilo)
         {
+            if (!Services.Any(d => d.ServiceType == typeof(HydrateSiloSynchronizer)))
+            {
+                Services.AddSingleton<HydrateSiloSynchronizer>();
+                Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<HydrateSiloSynchronizer>());
+            }
+
             Services.TryAddSingleton<HydrateGrainStreamDelivery>();
             Services.AddKeyedSingleton(name, (sp, _) => HydrateSiloSubscriptions.Create(sp, name));
             Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredKeyedService<HydrateSiloSubscriptions>(name));

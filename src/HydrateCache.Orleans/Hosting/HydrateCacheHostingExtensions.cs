@@ -1,3 +1,4 @@
+using HydrateCache.Orleans.Convergence;
 using HydrateCache.Orleans.Streams;
 using Orleans.Streams;
 
@@ -18,6 +19,12 @@ public static class HydrateCacheHostingExtensions
     {
         ArgumentNullException.ThrowIfNull(builder);
         ArgumentNullException.ThrowIfNull(configure);
+        if (!builder.Services.Any(d => d.ServiceType == typeof(HydratePeerPlacementDirector)))
+        {
+            // Peer repair reads another silo's cache through a grain placed on that silo.
+            builder.AddPlacementDirector<HydratePeerPlacement, HydratePeerPlacementDirector>();
+        }
+
         configure(new HydrateCacheBuilder(
             builder.Services,
             isSilo: true,

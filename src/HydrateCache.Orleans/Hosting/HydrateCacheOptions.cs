@@ -26,4 +26,24 @@ public sealed class HydrateCacheOptions
     /// <summary>Gets or sets a prefix for every channel's transport topic, for example to separate environments on one broker.</summary>
     /// <value>Defaults to none.</value>
     public string? TopicPrefix { get; set; }
+
+    /// <summary>
+    /// Gets or sets how long a starting silo holds its <c>Active</c> stage while it loads every channel's cache from a
+    /// peer silo (warm start). When it runs out, the silo becomes active with the caches still loading, logs it
+    /// (event 4006), and <see cref="HydrateCache.ILocalHydratedCache{T}.IsWarm"/> tells which are ready.
+    /// </summary>
+    /// <value>Defaults to 30 seconds. <see cref="TimeSpan.Zero"/> never holds the silo: caches warm in the background.</value>
+    public TimeSpan WarmStartTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// Gets or sets how often each silo compares every channel's cache with a random peer silo's (per-bucket digests of
+    /// key and version) and repairs the buckets that differ: anti-entropy, for losses nobody noticed.
+    /// </summary>
+    /// <value>Defaults to 30 seconds. <see cref="TimeSpan.Zero"/> disables the periodic rounds (repairs after a reconnect
+    /// or a reported loss still run).</value>
+    public TimeSpan AntiEntropyInterval { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Gets or sets how many entries one page of a peer's cache carries during a warm start or a repair.</summary>
+    /// <value>Defaults to 1,000.</value>
+    public int RepairPageSize { get; set; } = 1000;
 }

@@ -1,3 +1,4 @@
+using HydrateCache.Orleans.Convergence;
 using HydrateCache.Orleans.Streams;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -29,6 +30,24 @@ internal interface IHydrateChannelRuntime
     /// <returns><see langword="false"/> when the frame is not a valid update of this channel.</returns>
     bool TryDecodeForStreams(ReadOnlyMemory<byte> frame, out string key, out object update, out object? value);
 
+    /// <summary>Gets the silo cache's digest.</summary>
+    ulong[] GetDigest(int bucketCount);
+
+    /// <summary>Gets a page of the silo cache's entries as frames.</summary>
+    HydratePage GetPage(int[]? buckets, int bucketCount, string? afterKey, int maxCount);
+
+    /// <summary>Applies frames copied from a peer's cache by version; returns how many changed this silo's cache.</summary>
+    int ApplyRepair(byte[][] frames);
+
+    /// <summary>Gets a value indicating whether the silo's cache is warm.</summary>
+    bool IsWarm { get; }
+
+    /// <summary>Marks the silo's cache warm.</summary>
+    void MarkWarm();
+
+    /// <summary>Raised (on the applying thread) when the transport reported lost messages of this channel.</summary>
+    event Action<string>? LossDetected;
+
     /// <summary>Publishes events sent through the Orleans stream API.</summary>
     Task PublishStreamEventsAsync<TEvent>(string key, IEnumerable<TEvent> events, CancellationToken cancellationToken);
 }
@@ -54,6 +73,7 @@ internal sealed class HydrateChannelRuntime<T> : IHydrateChannelRuntime, IDispos
             Cache = new LocalHydratedCache<T>(new LocalHydratedCacheOptions
             {
                 Name = channel,
+                StartsWarm = false,
                 TombstoneRetention = options.TombstoneRetention,
                 SweepInterval = options.SweepInterval,
                 TimeProvider = timeProvider,
@@ -91,13 +111,58 @@ internal sealed class HydrateChannelRuntime<T> : IHydrateChannelRuntime, IDispos
     /// <summary>Gets the silo-local cache; <see langword="null"/> on a cluster client.</summary>
     public LocalHydratedCache<T>? Cache { get; }
 
+    public event Action<string>? LossDetected;
+
+    public bool IsWarm => Cache?.IsWarm ?? true;
+
+    public void MarkWarm() => Cache?.MarkWarm();
+
+    public ulong[] GetDigest(int bucketCount) => RequireCache().GetDigest(bucketCount);
+
+    public HydratePage GetPage(int[]? buckets, int bucketCount, string? afterKey, int maxCount)
+    {
+        var entries = RequireCache().GetEntries(buckets is null ? null : buckets.ToHashSet(), bucketCount, afterKey, maxCount);
+        var frames = new byte[entries.Count][];
+        for (var i = 0; i < entries.Count; i++)
+        {
+            frames[i] = TypedChannel.Encode(entries[i]);
+        }
+
+        return new HydratePage(frames, entries.Count == maxCount ? entries[^1].Key : null);
+    }
+
+    public int ApplyRepair(byte[][] frames)
+    {
+        var cache = RequireCache();
+        var changed = 0;
+        foreach (var frame in frames)
+        {
+            if (TypedChannel.ApplyRepair(frame, cache) is HydrateApplyResult.Applied or HydrateApplyResult.Removed or HydrateApplyResult.Expired)
+            {
+                changed++;
+            }
+        }
+
+        return changed;
+    }
+
+    private LocalHydratedCache<T> RequireCache() =>
+        Cache ?? throw new InvalidOperationException($"Channel '{Channel}' has no local cache on a cluster client.");
+
     public void Apply(HydrateFrames frames)
     {
-        var cache = Cache ?? throw new InvalidOperationException($"Channel '{Channel}' has no local cache on a cluster client.");
+        var cache = RequireCache();
+        var lost = false;
         for (var i = 0; i < frames.Bodies.Length; i++)
         {
             var body = frames.Bodies[i];
+            lost |= frames.LostBefore[i] > 0;
             TypedChannel.Apply(new TransportMessage(Topic, body) { LostBefore = frames.LostBefore[i], IsLossNotice = body is null }, cache);
+        }
+
+        if (lost)
+        {
+            LossDetected?.Invoke(Channel);
         }
     }
 

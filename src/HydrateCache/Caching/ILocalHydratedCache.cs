@@ -28,6 +28,17 @@ public interface ILocalHydratedCache<T>
     IEnumerable<string> Keys { get; }
 
     /// <summary>
+    /// Gets a value indicating whether the cache is warm: it has loaded what the rest of the system held when it started
+    /// (on a silo: from a peer silo), so a miss means the key is unknown, not that the cache is still loading.
+    /// </summary>
+    bool IsWarm { get; }
+
+    /// <summary>Waits until the cache is warm (see <see cref="IsWarm"/>).</summary>
+    /// <param name="cancellationToken">A token to stop waiting.</param>
+    /// <returns>A task that completes when the cache is warm.</returns>
+    Task WhenWarmAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>
     /// Raised after an update changed what a reader sees: a value was added or replaced, or a visible value was removed
     /// (deleted, or replaced by an update that arrived already expired). Not raised for stale or duplicate updates.
     /// </summary>

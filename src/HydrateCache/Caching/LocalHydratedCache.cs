@@ -16,7 +16,7 @@ namespace HydrateCache;
 /// <see cref="LocalHydratedCacheOptions.TombstoneRetention"/>, so a late, older upsert cannot resurrect the key.</para>
 /// <para>Reads are lock-free <see cref="ConcurrentDictionary{TKey,TValue}"/> lookups; writes use compare-and-swap.</para>
 /// </remarks>
-public sealed class LocalHydratedCache<T> : ILocalHydratedCache<T>, IDisposable
+public sealed partial class LocalHydratedCache<T> : ILocalHydratedCache<T>, IDisposable
 {
     private const long Never = long.MaxValue;
 
@@ -38,6 +38,10 @@ public sealed class LocalHydratedCache<T> : ILocalHydratedCache<T>, IDisposable
         _tombstoneRetention = options.TombstoneRetention;
         _name = options.Name;
         _logger = (options.LoggerFactory ?? NullLoggerFactory.Instance).CreateLogger<LocalHydratedCache<T>>();
+        if (options.StartsWarm)
+        {
+            _warm.TrySetResult();
+        }
         if (options.SweepInterval > TimeSpan.Zero)
         {
             // The timer holds the cache weakly: a cache that is dropped without Dispose can still be collected.

@@ -20,6 +20,13 @@ public sealed class LocalHydratedCacheOptions
     /// <see cref="Timeout.InfiniteTimeSpan"/> disables the timer (call <see cref="LocalHydratedCache{T}.Sweep"/> yourself).</value>
     public TimeSpan SweepInterval { get; set; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>
+    /// Gets or sets whether the cache is warm (complete as far as anyone can tell) from the start. A cache that is loaded
+    /// after creation (from a peer or a source) starts cold and is marked warm with <see cref="LocalHydratedCache{T}.MarkWarm"/>.
+    /// </summary>
+    /// <value>Defaults to <see langword="true"/>. The Orleans integration creates silo caches cold and warms them from a peer.</value>
+    public bool StartsWarm { get; set; } = true;
+
     /// <summary>Gets or sets the clock used for expiry and tombstone retention.</summary>
     /// <value>Defaults to <see cref="TimeProvider.System"/>.</value>
     public TimeProvider TimeProvider { get; set; } = TimeProvider.System;

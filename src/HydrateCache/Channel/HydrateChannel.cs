@@ -204,6 +204,35 @@ public sealed class HydrateChannel<T>
         return result;
     }
 
+    /// <summary>
+    /// Applies a frame that repairs <paramref name="cache"/> (copied from another copy of the cache, not received from the
+    /// transport): decodes it, advances this instance's clock past its version and applies it by version. A repair
+    /// that changed the cache is counted in <see cref="HydrateChannelStatistics.Repaired"/>; a bad frame is dropped
+    /// and counted like a received one.
+    /// </summary>
+    /// <param name="frame">The frame, as <see cref="Encode"/> wrote it.</param>
+    /// <param name="cache">The cache to repair.</param>
+    /// <returns>What applying did, or <see langword="null"/> when the frame was dropped.</returns>
+    public HydrateApplyResult? ApplyRepair(ReadOnlyMemory<byte> frame, LocalHydratedCache<T> cache)
+    {
+        ArgumentNullException.ThrowIfNull(cache);
+        var message = DecodeCore(frame, out var reason, out _, out _);
+        if (message is null)
+        {
+            Drop(reason);
+            return null;
+        }
+
+        _clock.Observe(message.Version);
+        var result = cache.Apply(message);
+        if (result is not (HydrateApplyResult.Stale or HydrateApplyResult.Duplicate))
+        {
+            Statistics.OnRepaired();
+        }
+
+        return result;
+    }
+
     /// <summary>Holds a transport subscription of this channel's topic until cancelled.</summary>
     private async Task SubscribeCoreAsync(TransportMessageHandler handler, CancellationToken cancellationToken)
     {
@@ -234,8 +263,15 @@ public sealed class HydrateChannel<T>
         }
     }
 
-    /// <summary>Encodes a message into a frame, enforcing the size limit.</summary>
-    internal byte[] Encode(TypedMessage<T> message)
+    /// <summary>
+    /// Encodes a message into a frame of the wire format, as <see cref="SendAsync"/> sends it (for example to copy
+    /// entries of a cache to another process, which applies them with <see cref="Apply(TransportMessage, LocalHydratedCache{T})"/>
+    /// or <see cref="TryDecode"/>).
+    /// </summary>
+    /// <param name="message">The message.</param>
+    /// <returns>The frame.</returns>
+    /// <exception cref="HydratePayloadTooLargeException">The frame exceeds <see cref="HydrateChannelOptions{T}.MaxMessageBytes"/>.</exception>
+    public byte[] Encode(TypedMessage<T> message)
     {
         ArgumentNullException.ThrowIfNull(message);
         ArrayBufferWriter<byte>? payload = null;

@@ -11,6 +11,7 @@ public sealed class HydrateChannelStatistics
     private long _applied;
     private long _stale;
     private long _duplicates;
+    private long _repaired;
 
     /// <summary>Gets the number of messages this channel instance published.</summary>
     public long Published => Interlocked.Read(ref _published);
@@ -29,6 +30,12 @@ public sealed class HydrateChannelStatistics
 
     /// <summary>Gets the number of received updates ignored because the cache already held that exact version (echoes, redeliveries).</summary>
     public long Duplicates => Interlocked.Read(ref _duplicates);
+
+    /// <summary>
+    /// Gets the number of entries repaired from another copy of the cache (a peer silo's, at warm start, after a
+    /// reconnect or a loss, or by anti-entropy) that changed this copy: updates the transport never delivered here.
+    /// </summary>
+    public long Repaired => Interlocked.Read(ref _repaired);
 
     /// <summary>Gets the number of received frames dropped for any reason.</summary>
     public long Dropped
@@ -67,6 +74,8 @@ public sealed class HydrateChannelStatistics
                 break;
         }
     }
+
+    internal void OnRepaired() => Interlocked.Increment(ref _repaired);
 
     internal void OnReceived() => Interlocked.Increment(ref _received);
 

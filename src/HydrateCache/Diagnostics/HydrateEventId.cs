@@ -46,6 +46,18 @@ public static class HydrateEventId
     /// <summary>A silo's stream provider receiver could not subscribe to a channel.</summary>
     public const int OrleansHydrationStartFailed = 4004;
 
+    /// <summary>A silo's cache of a channel is warm: loaded from a peer silo (or empty as the first silo) at start-up.</summary>
+    public const int OrleansWarmStartCompleted = 4005;
+
+    /// <summary>A silo stopped waiting for its caches to warm and became active with some still cold; they keep warming in the background.</summary>
+    public const int OrleansWarmStartTimedOut = 4006;
+
+    /// <summary>A silo repaired entries of its cache from a peer silo (after a reconnect, a loss, or an anti-entropy round).</summary>
+    public const int OrleansRepaired = 4007;
+
+    /// <summary>Reading a peer silo's cache failed; another peer or the next round is tried.</summary>
+    public const int OrleansRepairFailed = 4008;
+
     /// <summary>PostgreSQL transport: listener connected.</summary>
     public const int PostgresListenerConnected = 7001;
 
