@@ -25,6 +25,9 @@ public abstract class HydrateClusterFixture : IAsyncLifetime
     /// <summary>Gets a topic prefix unique to this cluster, so runs and fixtures never see each other's messages.</summary>
     public string TopicPrefix { get; } = $"hc-{Guid.NewGuid():N}.";
 
+    /// <summary>Gets the client name this cluster's server connections carry, so a fault can target them and no other test's.</summary>
+    public string ClientName => TopicPrefix.TrimEnd('.');
+
     public InProcessTestCluster Cluster { get; private set; } = null!;
 
     /// <summary>Gets why the cluster could not start (no server), or <see langword="null"/> when it runs.</summary>
@@ -156,7 +159,8 @@ public sealed class PostgresClusterFixture : HydrateClusterFixture
 
     protected override ValueTask PrepareAsync()
     {
-        _dataSource = Track(NpgsqlDataSource.Create(TestServers.RequireEndpoint(TestServers.Postgres)));
+        var connection = new NpgsqlConnectionStringBuilder(TestServers.RequireEndpoint(TestServers.Postgres)) { ApplicationName = ClientName };
+        _dataSource = Track(NpgsqlDataSource.Create(connection.ConnectionString));
         return ValueTask.CompletedTask;
     }
 
@@ -207,5 +211,5 @@ public sealed class RedisClusterFixture : HydrateClusterFixture
 
     public override ValueTask<ITransport> ConnectAsync() => ValueTask.FromResult<ITransport>(Track(new RedisTransport(Connect())));
 
-    private ConnectionMultiplexer Connect() => Track(ConnectionMultiplexer.Connect(TestServers.RequireEndpoint(TestServers.Redis)));
+    private ConnectionMultiplexer Connect() => Track(ConnectionMultiplexer.Connect($"{TestServers.RequireEndpoint(TestServers.Redis)},name={ClientName}"));
 }
