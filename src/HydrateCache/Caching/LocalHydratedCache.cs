@@ -14,6 +14,9 @@ namespace HydrateCache;
 /// replaces an entry only when its version is greater, so duplicated, echoed and reordered messages are harmless.</para>
 /// <para>A delete, and a value that expires, leave a tombstone with their version for
 /// <see cref="LocalHydratedCacheOptions.TombstoneRetention"/>, so a late, older upsert cannot resurrect the key.</para>
+/// <para>When <see cref="Sweep"/> forgets tombstones it raises the <see cref="TombstoneHorizon"/> to the highest version
+/// among them. From then on, an update for a key the cache does not hold is applied only when it is newer than the
+/// horizon; see <see cref="TombstoneHorizon"/> for what that costs.</para>
 /// <para>Reads are lock-free <see cref="ConcurrentDictionary{TKey,TValue}"/> lookups; writes use compare-and-swap.</para>
 /// </remarks>
 public sealed partial class LocalHydratedCache<T> : ILocalHydratedCache<T>, IDisposable
@@ -27,13 +30,16 @@ public sealed partial class LocalHydratedCache<T> : ILocalHydratedCache<T>, IDis
     private readonly ILogger _logger;
     private readonly ITimer? _sweepTimer;
 
+    /// <summary>The highest version among the forgotten tombstones; only rises (except on <see cref="Clear"/>).</summary>
+    private Horizon? _horizon;
+
     /// <summary>Initializes a new instance of the <see cref="LocalHydratedCache{T}"/> class.</summary>
     /// <param name="options">The options; defaults when <see langword="null"/>.</param>
     public LocalHydratedCache(LocalHydratedCacheOptions? options = null)
     {
         options ??= new LocalHydratedCacheOptions();
         ArgumentNullException.ThrowIfNull(options.TimeProvider, "options.TimeProvider");
-        ArgumentOutOfRangeException.ThrowIfLessThan(options.TombstoneRetention, TimeSpan.Zero, "options.TombstoneRetention");
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(options.TombstoneRetention, TimeSpan.Zero, "options.TombstoneRetention");
         _timeProvider = options.TimeProvider;
         _tombstoneRetention = options.TombstoneRetention;
         _name = options.Name;
@@ -114,6 +120,27 @@ public sealed partial class LocalHydratedCache<T> : ILocalHydratedCache<T>, IDis
         }
     }
 
+    /// <summary>
+    /// Gets the tombstone horizon: the highest version (by hybrid timestamp, then sender id) among the tombstones that
+    /// <see cref="Sweep"/> has forgotten, or <see langword="null"/> while no tombstone has been forgotten. Exposed for
+    /// diagnostics; ties between equal timestamps are broken by a sender id that this property does not show.
+    /// </summary>
+    /// <value>Only rises while the cache lives; <see cref="Clear"/> resets it to <see langword="null"/>.</value>
+    /// <remarks>
+    /// <para>An update (upsert or delete) for a key the cache does not hold is refused as
+    /// <see cref="HydrateApplyResult.Stale"/> when its version is not newer than the horizon: once the tombstone of a
+    /// key is forgotten, the cache cannot tell a late, older upsert of that key from a key it never saw, so it refuses
+    /// both. A key the cache holds (a value or a tombstone) is compared with its own version as usual.</para>
+    /// <para>The trade-off: a key written before the horizon and never seen by this cache is refused too, although it may
+    /// be legitimate. Such an update comes from a message delayed longer than the retention, or from another copy of
+    /// the cache (a peer repair) that either missed the key's later delete or holds a write this cache lost. Refusing
+    /// it is chosen because resurrecting a deleted key is worse: it would stay wrong with nothing to correct it. The
+    /// cost is that such a key stays missing here until it is written again with a newer version, and copies compared
+    /// by digest keep differing on it. Keep <see cref="LocalHydratedCacheOptions.TombstoneRetention"/> long relative to
+    /// the transport's delays and to how long repairs take, so the horizon stays well behind live traffic.</para>
+    /// </remarks>
+    public HybridTimestamp? TombstoneHorizon => Volatile.Read(ref _horizon)?.Version;
+
     /// <inheritdoc />
     public bool TryGet(string key, [MaybeNullWhen(false)] out T value)
     {
@@ -162,7 +189,10 @@ public sealed partial class LocalHydratedCache<T> : ILocalHydratedCache<T>, IDis
 
     /// <summary>Applies an update if it is newer than what the cache holds for its key.</summary>
     /// <param name="message">The update.</param>
-    /// <returns>What the update did.</returns>
+    /// <returns>
+    /// What the update did. An update for a key the cache does not hold is <see cref="HydrateApplyResult.Stale"/> when
+    /// its version is not newer than the <see cref="TombstoneHorizon"/>.
+    /// </returns>
     public HydrateApplyResult Apply(TypedMessage<T> message)
     {
         ArgumentNullException.ThrowIfNull(message);
@@ -190,6 +220,13 @@ public sealed partial class LocalHydratedCache<T> : ILocalHydratedCache<T>, IDis
         {
             if (!_entries.TryGetValue(message.Key, out var current))
             {
+                // Sweep raises the horizon before it removes a tombstone, so a key found missing here is covered.
+                if (Volatile.Read(ref _horizon) is { } horizon
+                    && VersionOrder.Compare(message.Version, message.SenderId, horizon.Version, horizon.SenderId) <= 0)
+                {
+                    return HydrateApplyResult.Stale;
+                }
+
                 if (_entries.TryAdd(message.Key, replacement))
                 {
                     if (outcome == HydrateApplyResult.Applied)
@@ -228,7 +265,8 @@ public sealed partial class LocalHydratedCache<T> : ILocalHydratedCache<T>, IDis
 
     /// <summary>
     /// Releases the values of expired entries (keeping their versions as tombstones) and forgets tombstones older than
-    /// <see cref="LocalHydratedCacheOptions.TombstoneRetention"/>. Runs on a timer unless the sweep interval is disabled.
+    /// <see cref="LocalHydratedCacheOptions.TombstoneRetention"/>, raising the <see cref="TombstoneHorizon"/> to the
+    /// highest version forgotten. Runs on a timer unless the sweep interval is disabled.
     /// </summary>
     /// <returns>The number of entries expired plus the number of tombstones removed.</returns>
     public int Sweep()
@@ -241,7 +279,15 @@ public sealed partial class LocalHydratedCache<T> : ILocalHydratedCache<T>, IDis
             var entry = pair.Value;
             if (entry.IsTombstone)
             {
-                if (now - entry.TombstoneSinceTicks >= _tombstoneRetention.Ticks && _entries.TryRemove(pair))
+                if (now - entry.TombstoneSinceTicks < _tombstoneRetention.Ticks)
+                {
+                    continue;
+                }
+
+                // Raise the horizon first: an Apply that finds the key missing must already see it. If the removal
+                // then loses to a newer write, the horizon holds a version this key has already passed, which is harmless.
+                RaiseHorizon(entry.Version, entry.SenderId);
+                if (_entries.TryRemove(pair))
                 {
                     forgotten++;
                 }
@@ -261,13 +307,39 @@ public sealed partial class LocalHydratedCache<T> : ILocalHydratedCache<T>, IDis
         return expired + forgotten;
     }
 
-    /// <summary>Removes every entry and tombstone, for example before reloading a snapshot.</summary>
-    public void Clear() => _entries.Clear();
+    /// <summary>
+    /// Removes every entry and tombstone and resets the <see cref="TombstoneHorizon"/>, for example before reloading a
+    /// snapshot: whatever the snapshot holds is accepted, however old its versions.
+    /// </summary>
+    public void Clear()
+    {
+        _entries.Clear();
+        Volatile.Write(ref _horizon, null);
+    }
 
     /// <summary>Stops the sweep timer.</summary>
     public void Dispose() => _sweepTimer?.Dispose();
 
     private long NowTicks() => _timeProvider.GetUtcNow().UtcTicks;
+
+    private void RaiseHorizon(HybridTimestamp version, Guid senderId)
+    {
+        Horizon? raised = null;
+        while (true)
+        {
+            var current = Volatile.Read(ref _horizon);
+            if (current is not null && VersionOrder.Compare(version, senderId, current.Version, current.SenderId) <= 0)
+            {
+                return;
+            }
+
+            raised ??= new Horizon(version, senderId);
+            if (ReferenceEquals(Interlocked.CompareExchange(ref _horizon, raised, current), current))
+            {
+                return;
+            }
+        }
+    }
 
     private void RaiseChanged(string key, HydrateApplyResult result, T? value, HybridTimestamp version)
     {
@@ -290,6 +362,9 @@ public sealed partial class LocalHydratedCache<T> : ILocalHydratedCache<T>, IDis
             }
         }
     }
+
+    /// <summary>A version (timestamp and sender), swapped as one reference so readers never see half of it.</summary>
+    private sealed record Horizon(HybridTimestamp Version, Guid SenderId);
 
     private sealed class Entry(T? value, HybridTimestamp version, Guid senderId, Ttl? ttl, long expiresAtTicks, bool isTombstone, long tombstoneSinceTicks)
     {

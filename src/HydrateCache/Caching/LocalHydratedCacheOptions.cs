@@ -12,7 +12,14 @@ public sealed class LocalHydratedCacheOptions
     /// <summary>
     /// Gets or sets how long a deleted or expired key remembers its version, so that a late, older upsert cannot resurrect it.
     /// </summary>
-    /// <value>Defaults to 10 minutes. Keep it above the longest delay a message can have in your transport.</value>
+    /// <value>Defaults to 10 minutes. Must be greater than zero.</value>
+    /// <remarks>
+    /// Keep it well above the longest delay a message can have in your transport and the time a repair from another copy
+    /// takes. When tombstones are forgotten, the cache remembers the highest version among them (its
+    /// <see cref="LocalHydratedCache{T}.TombstoneHorizon"/>) and refuses updates not newer than that for keys it does
+    /// not hold, so a late upsert cannot resurrect a forgotten key; a key written before that horizon and never seen by
+    /// this cache is refused as well.
+    /// </remarks>
     public TimeSpan TombstoneRetention { get; set; } = TimeSpan.FromMinutes(10);
 
     /// <summary>Gets or sets how often expired entries release their values and old tombstones are removed.</summary>
