@@ -67,12 +67,7 @@ public sealed partial class KafkaTransport : ITransport
     private readonly Lock _discoveryLock = new();
     private Task _discovery = Task.CompletedTask;
     private bool _discoveryStarted;
-    private readonly Lock _countLock = new();
-
-    /// <summary>The subscriptions whose counters are not yet in <see cref="_closedLost"/>. Guarded by <see cref="_countLock"/>.</summary>
-    private readonly HashSet<KafkaSubscription> _counted = [];
-    private long _closedLost;
-    private long _closedHandlerFailures;
+    private readonly TransportPumpTotals _pumpTotals = new();
     private long _dropped;
     private int _disposed;
 
@@ -101,10 +96,10 @@ public sealed partial class KafkaTransport : ITransport
     /// <summary>Gets the number of messages this transport knows were lost without their publisher being told: a publish
     /// whose wait was cancelled and whose delivery then failed, messages still queued in the producer at dispose, and
     /// messages a subscription's buffer dropped (never under the default <see cref="TransportOverflowPolicy.Wait"/>).</summary>
-    public long DroppedCount => Interlocked.Read(ref _dropped) + SumOverSubscriptions(static p => p.LostCount, ref _closedLost);
+    public long DroppedCount => Interlocked.Read(ref _dropped) + _pumpTotals.LostCount;
 
     /// <summary>Gets the number of times a subscription handler threw (each is logged; the subscription continues).</summary>
-    public long HandlerFailureCount => SumOverSubscriptions(static p => p.HandlerFailures, ref _closedHandlerFailures);
+    public long HandlerFailureCount => _pumpTotals.HandlerFailures;
 
     internal KafkaTransportOptions Options => _options;
 
@@ -148,11 +143,8 @@ public sealed partial class KafkaTransport : ITransport
 
         var subscription = new KafkaSubscription(this, topic, GetKafkaTopic(topic), handler);
         await subscription.StartAsync(cancellationToken).ConfigureAwait(false);
+        _pumpTotals.Track(subscription.Pump!);
         _subscriptions.TryAdd(subscription, 0);
-        lock (_countLock)
-        {
-            _counted.Add(subscription);
-        }
 
         if (Volatile.Read(ref _disposed) != 0)
         {
@@ -204,17 +196,7 @@ public sealed partial class KafkaTransport : ITransport
     internal void Remove(KafkaSubscription subscription) => _subscriptions.TryRemove(subscription, out _);
 
     /// <summary>Keeps the counters of a subscription whose pump and consumer have stopped.</summary>
-    internal void OnClosed(KafkaSubscription subscription)
-    {
-        lock (_countLock)
-        {
-            if (_counted.Remove(subscription))
-            {
-                _closedLost += subscription.Pump!.LostCount;
-                _closedHandlerFailures += subscription.Pump.HandlerFailures;
-            }
-        }
-    }
+    internal void OnClosed(KafkaSubscription subscription) => _pumpTotals.Retire(subscription.Pump!);
 
     /// <summary>Reads the partitions of <paramref name="kafkaTopic"/>; asks the cluster to auto-create the topic if missing.</summary>
     /// <returns>The partition ids, or <see langword="null"/> while the topic does not exist or a partition has no leader yet.</returns>
@@ -289,20 +271,6 @@ public sealed partial class KafkaTransport : ITransport
         }
 
         return copy;
-    }
-
-    private long SumOverSubscriptions(Func<TransportSubscriptionPump, long> counter, ref long closed)
-    {
-        lock (_countLock)
-        {
-            var sum = closed;
-            foreach (var subscription in _counted)
-            {
-                sum += counter(subscription.Pump!);
-            }
-
-            return sum;
-        }
     }
 
     private static bool IsPermanent(ErrorCode code) =>

@@ -78,12 +78,10 @@ public sealed partial class NatsTransport : ITransport
     // Keyed by the NATS.Net subscription object (reference equality), so MessageDropped/SlowConsumerDetected events of
     // the shared connection can be attributed to this transport's subscriptions and ignored for everybody else's.
     private readonly ConcurrentDictionary<object, Subscription> _subscriptions = new(ReferenceEqualityComparer.Instance);
-    private readonly Lock _countersLock = new();
+    private readonly TransportPumpTotals _pumpTotals = new();
     private readonly CancellationTokenSource _disposing = new();
     private Task _lastQueuedPublish = Task.CompletedTask;
     private int _queuedPublishes;
-    private long _retiredDropped;
-    private long _retiredHandlerFailures;
     private int _reportedDisconnected;
     private int _disposed;
 
@@ -156,10 +154,10 @@ public sealed partial class NatsTransport : ITransport
     /// sent (published while this connection was down, or discarded by the server when it disconnects a slow consumer) are
     /// not known to the client and not counted here: they show as <see cref="ConnectionChanged"/> events instead.
     /// </remarks>
-    public long DroppedCount => Sum(static subscription => subscription.Pump.LostCount + subscription.UnreportedDrops, ref _retiredDropped);
+    public long DroppedCount => _pumpTotals.LostCount + UnreportedDrops();
 
     /// <summary>Gets the number of delivered messages whose handler threw (each one is logged; the subscription continues).</summary>
-    public long HandlerFailureCount => Sum(static subscription => subscription.Pump.HandlerFailures, ref _retiredHandlerFailures);
+    public long HandlerFailureCount => _pumpTotals.HandlerFailures;
 
     /// <inheritdoc />
     /// <exception cref="ArgumentException"><paramref name="topic"/> is empty or not a valid literal NATS subject (whitespace, control characters, wildcards <c>*</c>/<c>&gt;</c>, empty tokens, over 4,000 bytes).</exception>
@@ -371,33 +369,30 @@ public sealed partial class NatsTransport : ITransport
         return exception;
     }
 
-    private void Register(object natsSubscription, Subscription subscription) => _subscriptions[natsSubscription] = subscription;
-
-    /// <summary>Sums a counter over the live subscriptions and the retired ones' total (one lock with <see cref="Retire"/>, so a subscription being retired is counted once).</summary>
-    private long Sum(Func<Subscription, long> counter, ref long retired)
+    private void Register(object natsSubscription, Subscription subscription)
     {
-        lock (_countersLock)
-        {
-            var total = retired;
-            foreach (var subscription in _subscriptions.Values)
-            {
-                total += counter(subscription);
-            }
-
-            return total;
-        }
+        _pumpTotals.Track(subscription.Pump);
+        _subscriptions[natsSubscription] = subscription;
     }
 
     /// <summary>Removes a disposed subscription, keeping its final counts in the transport's totals.</summary>
     private void Retire(object natsSubscription)
     {
-        lock (_countersLock)
+        if (_subscriptions.TryRemove(natsSubscription, out var subscription))
         {
-            if (_subscriptions.TryRemove(natsSubscription, out var subscription))
-            {
-                _retiredDropped += subscription.Pump.LostCount;
-                _retiredHandlerFailures += subscription.Pump.HandlerFailures;
-            }
+            _pumpTotals.Retire(subscription.Pump);
         }
+    }
+
+    /// <summary>Sums the NATS.Net drops the live subscriptions counted but have not handed to their pumps yet.</summary>
+    private long UnreportedDrops()
+    {
+        long total = 0;
+        foreach (var subscription in _subscriptions.Values)
+        {
+            total += subscription.UnreportedDrops;
+        }
+
+        return total;
     }
 }

@@ -52,9 +52,8 @@ public sealed partial class PostgresTransport : ITransport
     private readonly ConcurrentDictionary<string, PostgresSubscription[]> _channels = new(StringComparer.Ordinal);
     private readonly Lock _gate = new();
 
-    /// <summary>Losses and handler failures of disposed subscriptions. Guarded by <see cref="_gate"/>.</summary>
-    private long _closedLost;
-    private long _closedHandlerFailures;
+    /// <summary>Losses and handler failures of every subscription, disposed ones included.</summary>
+    private readonly TransportPumpTotals _pumpTotals = new();
     private int _disposed;
 
     /// <summary>Initializes a new instance of the <see cref="PostgresTransport"/> class.</summary>
@@ -113,10 +112,10 @@ public sealed partial class PostgresTransport : ITransport
     /// </summary>
     /// <remarks>Counted once per subscription that missed the message (the sum of its pumps' <see cref="TransportSubscriptionPump.LostCount"/>,
     /// disposed subscriptions included). Every drop is also logged (rate limited) and reported in band.</remarks>
-    public long DroppedCount => SumOverSubscriptions(static p => p.LostCount, ref _closedLost);
+    public long DroppedCount => _pumpTotals.LostCount;
 
     /// <summary>Gets the number of messages whose handler threw. The subscription continued with the next message.</summary>
-    public long HandlerFailureCount => SumOverSubscriptions(static p => p.HandlerFailures, ref _closedHandlerFailures);
+    public long HandlerFailureCount => _pumpTotals.HandlerFailures;
 
     internal ILogger Logger { get; }
 
@@ -192,6 +191,7 @@ public sealed partial class PostgresTransport : ITransport
         {
             ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
             _channels.AddOrUpdate(channel, static (_, s) => [s], static (_, list, s) => [.. list, s], subscription);
+            _pumpTotals.Track(subscription.Pump);
             _waiters.Add(waiter);
             EnsureListenerStarted();
         }
@@ -274,8 +274,6 @@ public sealed partial class PostgresTransport : ITransport
     {
         lock (_gate)
         {
-            _closedLost += subscription.Pump.LostCount;
-            _closedHandlerFailures += subscription.Pump.HandlerFailures;
             if (_channels.TryGetValue(subscription.Channel, out var list))
             {
                 var remaining = Array.FindAll(list, s => !ReferenceEquals(s, subscription));
@@ -290,25 +288,9 @@ public sealed partial class PostgresTransport : ITransport
             }
         }
 
+        _pumpTotals.Retire(subscription.Pump);
         Logger.Unsubscribed(subscription.Topic, subscription.Channel);
         RequestReconcile();
-    }
-
-    private long SumOverSubscriptions(Func<TransportSubscriptionPump, long> counter, ref long closed)
-    {
-        lock (_gate)
-        {
-            var sum = closed;
-            foreach (var list in _channels.Values)
-            {
-                foreach (var subscription in list)
-                {
-                    sum += counter(subscription.Pump);
-                }
-            }
-
-            return sum;
-        }
     }
 
     private static void ValidateTopicPrefix(string? prefix)

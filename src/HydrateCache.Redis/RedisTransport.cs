@@ -48,9 +48,7 @@ public sealed partial class RedisTransport : ITransport
     private readonly CommandFlags _publishFlags;
     private readonly bool _publishCopies;
     private readonly ConcurrentDictionary<Subscription, byte> _subscriptions = new();
-    private readonly Lock _countersLock = new();
-    private long _retiredLostCount;
-    private long _retiredHandlerFailureCount;
+    private readonly TransportPumpTotals _pumpTotals = new();
     private int _disposed;
 
     /// <summary>Initializes a new instance of the <see cref="RedisTransport"/> class over a multiplexer you own.</summary>
@@ -97,10 +95,10 @@ public sealed partial class RedisTransport : ITransport
     /// </summary>
     /// <remarks>See <see cref="RedisTransportOptions.SubscriptionBuffer"/>. Messages lost while disconnected are not
     /// counted here (the client never sees them); <see cref="ConnectionChanged"/> reports those gaps.</remarks>
-    public long DroppedCount => Sum(static pump => pump.LostCount, ref _retiredLostCount);
+    public long DroppedCount => _pumpTotals.LostCount;
 
     /// <summary>Gets the number of times a subscription handler threw. Each failure is logged; the subscription continues.</summary>
-    public long HandlerFailureCount => Sum(static pump => pump.HandlerFailures, ref _retiredHandlerFailureCount);
+    public long HandlerFailureCount => _pumpTotals.HandlerFailures;
 
     private bool IsDisposed => Volatile.Read(ref _disposed) != 0;
 
@@ -198,6 +196,7 @@ public sealed partial class RedisTransport : ITransport
             throw;
         }
 
+        _pumpTotals.Track(subscription.Pump);
         _subscriptions.TryAdd(subscription, 0);
         if (IsDisposed)
         {
@@ -263,32 +262,11 @@ public sealed partial class RedisTransport : ITransport
         }
     }
 
-    /// <summary>Sums a counter over the pumps of the live subscriptions and the retired ones' total (one lock, so a subscription being retired is counted once).</summary>
-    private long Sum(Func<TransportSubscriptionPump, long> counter, ref long retired)
-    {
-        lock (_countersLock)
-        {
-            var total = retired;
-            foreach (var subscription in _subscriptions.Keys)
-            {
-                total += counter(subscription.Pump);
-            }
-
-            return total;
-        }
-    }
-
     /// <summary>Removes a disposed subscription, keeping its final counts in the transport's totals.</summary>
     private void Retire(Subscription subscription)
     {
-        lock (_countersLock)
-        {
-            if (_subscriptions.TryRemove(subscription, out _))
-            {
-                _retiredLostCount += subscription.Pump.LostCount;
-                _retiredHandlerFailureCount += subscription.Pump.HandlerFailures;
-            }
-        }
+        _subscriptions.TryRemove(subscription, out _);
+        _pumpTotals.Retire(subscription.Pump);
     }
 
     /// <summary>Maps a StackExchange.Redis failure to <see cref="RedisTransportException"/>; leaves everything else alone.</summary>

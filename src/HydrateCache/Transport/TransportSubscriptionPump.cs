@@ -120,6 +120,12 @@ public sealed class TransportSubscriptionPump : IAsyncDisposable
     public CancellationToken Stopping => _stoppingToken;
 
     /// <summary>
+    /// Gets a task that completes when the delivery loop has ended: after disposal, once a handler call in progress has
+    /// returned. The counters are final from then on (a handler that disposes its own pump is still counted after that).
+    /// </summary>
+    internal Task Completion => _loop;
+
+    /// <summary>
     /// Buffers a copy of <paramref name="body"/> for delivery. With <see cref="TransportOverflowPolicy.DropOldest"/> this
     /// always succeeds (dropping the oldest messages when the buffer is full); with <see cref="TransportOverflowPolicy.Wait"/>
     /// it fails when the buffer is full (use <see cref="PostAsync"/> to wait for room).
