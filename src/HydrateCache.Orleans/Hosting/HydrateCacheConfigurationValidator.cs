@@ -21,6 +21,7 @@ internal sealed class HydrateCacheConfigurationValidator(IServiceProvider servic
         Require(value.WarmStartTimeout >= TimeSpan.Zero, nameof(HydrateCacheOptions.WarmStartTimeout), "must not be negative");
         Require(value.AntiEntropyInterval >= TimeSpan.Zero, nameof(HydrateCacheOptions.AntiEntropyInterval), "must not be negative");
         Require(value.RepairPageSize >= 1, nameof(HydrateCacheOptions.RepairPageSize), "must be at least 1");
+        Require(value.MaxClockSkew > TimeSpan.Zero || value.MaxClockSkew == Timeout.InfiniteTimeSpan, nameof(HydrateCacheOptions.MaxClockSkew), "must be positive or Timeout.InfiniteTimeSpan");
 
         foreach (var channel in registrations.Channels.Values)
         {

@@ -46,4 +46,12 @@ public sealed class HydrateCacheOptions
     /// <summary>Gets or sets how many entries one page of a peer's cache carries during a warm start or a repair.</summary>
     /// <value>Defaults to 1,000.</value>
     public int RepairPageSize { get; set; } = 1000;
+
+    /// <summary>
+    /// Gets or sets how far ahead of the silo's clock the version of a received or repaired update may be; an update
+    /// further ahead is dropped and counted as <see cref="HydrateCache.HydrateDropReason.ClockSkew"/>. Flows into every
+    /// channel's <see cref="HydrateCache.HydrateChannelOptions{T}.MaxClockSkew"/> (a channel's own configuration may override it).
+    /// </summary>
+    /// <value>Defaults to 1 minute. <see cref="Timeout.InfiniteTimeSpan"/> disables the check; any other value must be positive.</value>
+    public TimeSpan MaxClockSkew { get; set; } = TimeSpan.FromMinutes(1);
 }

@@ -85,6 +85,7 @@ internal sealed class HydrateChannelRuntime<T> : IHydrateChannelRuntime, IDispos
         {
             TopicPrefix = options.TopicPrefix,
             MaxMessageBytes = options.MaxMessageBytes,
+            MaxClockSkew = options.MaxClockSkew,
             LocalCache = Cache,
             TimeProvider = timeProvider,
             LoggerFactory = loggerFactory,

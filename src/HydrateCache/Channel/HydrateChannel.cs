@@ -14,8 +14,9 @@ namespace HydrateCache;
 /// <para>Each instance is one sender: it has its own <see cref="SenderId"/>, a hybrid logical clock that stamps every
 /// message with a version greater than any version it issued or received, and a sequence number per message.</para>
 /// <para>The channel does not own the transport: dispose the transport yourself.</para>
-/// <para>Received frames that are malformed, of an unknown wire version, too large, or written by another codec are
-/// dropped, counted in <see cref="Statistics"/> and logged with rate limiting; they never end a subscription.</para>
+/// <para>Received frames that are malformed, of an unknown wire version, too large, written by another codec, or versioned
+/// too far ahead of this process's clock (<see cref="HydrateChannelOptions{T}.MaxClockSkew"/>) are dropped, counted in
+/// <see cref="Statistics"/> and logged with rate limiting; they never end a subscription.</para>
 /// </remarks>
 public sealed class HydrateChannel<T>
 {
@@ -24,6 +25,7 @@ public sealed class HydrateChannel<T>
     private readonly LocalHydratedCache<T>? _localCache;
     private readonly TimeProvider _timeProvider;
     private readonly int _maxMessageBytes;
+    private readonly long _maxClockSkewMs;
     private readonly ILogger _logger;
     private readonly LogRateLimiter _dropLog;
     private long _sequence;
@@ -40,6 +42,10 @@ public sealed class HydrateChannel<T>
         options ??= new HydrateChannelOptions<T>();
         ArgumentNullException.ThrowIfNull(options.TimeProvider, "options.TimeProvider");
         ArgumentOutOfRangeException.ThrowIfLessThan(options.MaxMessageBytes, 64, "options.MaxMessageBytes");
+        if (options.MaxClockSkew <= TimeSpan.Zero && options.MaxClockSkew != Timeout.InfiniteTimeSpan)
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), options.MaxClockSkew, "options.MaxClockSkew must be positive or Timeout.InfiniteTimeSpan.");
+        }
 
         _transport = transport;
         Name = name;
@@ -50,6 +56,7 @@ public sealed class HydrateChannel<T>
         _clock = new HybridLogicalClock(_timeProvider);
         _localCache = options.LocalCache;
         _maxMessageBytes = options.MaxMessageBytes;
+        _maxClockSkewMs = options.MaxClockSkew == Timeout.InfiniteTimeSpan ? -1 : Math.Max(1, options.MaxClockSkew.Ticks / TimeSpan.TicksPerMillisecond);
         _logger = (options.LoggerFactory ?? NullLoggerFactory.Instance).CreateLogger<HydrateChannel<T>>();
         _dropLog = LogRateLimiter.PerDropReason(_timeProvider, options.DropLogInterval);
     }
@@ -361,6 +368,14 @@ public sealed class HydrateChannel<T>
                 EnvelopeReadResult.TooLarge => HydrateDropReason.TooLarge,
                 _ => HydrateDropReason.Malformed,
             };
+            return null;
+        }
+
+        // Physical times are 0..long.MaxValue and the wall clock plus at most TimeSpan.MaxValue fits a long: no overflow.
+        if (_maxClockSkewMs >= 0 && envelope.Version.PhysicalTime > _timeProvider.GetUtcNow().ToUnixTimeMilliseconds() + _maxClockSkewMs)
+        {
+            senderId = envelope.SenderId;
+            reason = HydrateDropReason.ClockSkew;
             return null;
         }
 

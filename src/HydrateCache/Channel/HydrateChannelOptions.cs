@@ -25,6 +25,23 @@ public sealed class HydrateChannelOptions<T>
     public int MaxMessageBytes { get; set; } = 1024 * 1024;
 
     /// <summary>
+    /// Gets or sets how far ahead of this process's clock (<see cref="TimeProvider"/>) the physical time of a received
+    /// version may be. A frame further ahead is dropped as <see cref="HydrateDropReason.ClockSkew"/> before it reaches the
+    /// channel's clock or a cache.
+    /// </summary>
+    /// <value>Defaults to 1 minute. <see cref="Timeout.InfiniteTimeSpan"/> disables the check; any other value must be positive.</value>
+    /// <remarks>
+    /// <para>Versions order updates by time, so a version from a clock that runs far ahead wins against every correct
+    /// write to its key until the correct clocks catch up, and it drags the clock of every channel that receives it
+    /// forward. This bound limits that damage to its own length. One minute is generous for clocks kept by NTP (off by
+    /// milliseconds, seconds after a VM resume or a step correction), yet short enough that a host whose clock is
+    /// minutes off has its frames dropped and counted, where an operator sees them, instead of silently shadowing
+    /// correct writes for as long as its clock is ahead. Raise it only for hosts whose clocks you cannot keep in sync.</para>
+    /// <para>Frames from the past are never rejected for skew: ordering by version handles them.</para>
+    /// </remarks>
+    public TimeSpan MaxClockSkew { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>
     /// Gets or sets a local cache that every successful publish of this channel instance is applied to, so the
     /// publishing process reads its own writes as soon as <see cref="HydrateChannel{T}.PublishAsync(string, T, Ttl?, CancellationToken)"/>
     /// returns. The transport's echo of the same message is recognised by its version and not applied twice.

@@ -29,4 +29,10 @@ public enum HydrateDropReason
     /// <see cref="TransportOverflowPolicy.DropOldest"/>, or the client library dropped it (see <see cref="TransportMessage.LostBefore"/>).
     /// </summary>
     TransportLoss,
+
+    /// <summary>
+    /// The version's physical time is further ahead of the receiver's clock than
+    /// <see cref="HydrateChannelOptions{T}.MaxClockSkew"/>: the sender's clock runs ahead, or the version is corrupt.
+    /// </summary>
+    ClockSkew,
 }

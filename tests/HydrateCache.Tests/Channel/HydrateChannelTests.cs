@@ -228,7 +228,8 @@ public class HydrateChannelTests : IAsyncDisposable
     public async Task Receive_NewerVersionFromFastClock_LaterLocalWriteStillWins()
     {
         var slowTime = new FakeTimeProvider(DateTimeOffset.FromUnixTimeMilliseconds(1_000));
-        var fastTime = new FakeTimeProvider(DateTimeOffset.FromUnixTimeMilliseconds(9_000_000));
+        // 30 seconds ahead: far enough to outrun the slow clock, within the default MaxClockSkew (further is dropped).
+        var fastTime = new FakeTimeProvider(DateTimeOffset.FromUnixTimeMilliseconds(31_000));
         using var cache = new LocalHydratedCache<string>(new LocalHydratedCacheOptions { TimeProvider = slowTime, SweepInterval = TimeSpan.Zero });
         var slow = new HydrateChannel<string>(_bus, "hlc", new() { TimeProvider = slowTime, LocalCache = cache });
         var fast = new HydrateChannel<string>(_bus, "hlc", new() { TimeProvider = fastTime });
