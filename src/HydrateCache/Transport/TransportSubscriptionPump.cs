@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Threading.Tasks.Sources;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -40,7 +41,8 @@ public sealed class TransportSubscriptionPump : IAsyncDisposable
     private long _bytes;
     private long _lostBeforeHead;
     private NoticeCount? _tailNotice;
-    private TaskCompletionSource? _messageAvailable;
+    private readonly ReaderSignal _messageAvailable = new();
+    private bool _readerWaiting;
     private TaskCompletionSource? _roomAvailable;
     private bool _disposed;
 
@@ -195,7 +197,7 @@ public sealed class TransportSubscriptionPump : IAsyncDisposable
     /// <returns>A task that completes when delivery has stopped.</returns>
     public async ValueTask DisposeAsync()
     {
-        TaskCompletionSource? message;
+        bool wakeReader;
         TaskCompletionSource? room;
         lock (_queue)
         {
@@ -205,14 +207,18 @@ public sealed class TransportSubscriptionPump : IAsyncDisposable
             }
 
             _disposed = true;
-            message = _messageAvailable;
+            wakeReader = _readerWaiting;
+            _readerWaiting = false;
             room = _roomAvailable;
-            _messageAvailable = null;
             _roomAvailable = null;
         }
 
         await _stopping.CancelAsync().ConfigureAwait(false);
-        message?.TrySetResult();
+        if (wakeReader)
+        {
+            _messageAvailable.Set();
+        }
+
         room?.TrySetResult();
         if (!_inHandler.Value)
         {
@@ -295,11 +301,14 @@ public sealed class TransportSubscriptionPump : IAsyncDisposable
         }
     }
 
+    /// <summary>Wakes the delivery loop if it waits for a message. Called under the lock.</summary>
     private void SignalMessage()
     {
-        var waiting = _messageAvailable;
-        _messageAvailable = null;
-        waiting?.TrySetResult();
+        if (_readerWaiting)
+        {
+            _readerWaiting = false;
+            _messageAvailable.Set();
+        }
     }
 
     private async Task RunAsync()
@@ -310,7 +319,8 @@ public sealed class TransportSubscriptionPump : IAsyncDisposable
         {
             Entry entry;
             long lostBefore;
-            Task? wait = null;
+            ValueTask wait = default;
+            var idle = false;
             TaskCompletionSource? room = null;
             lock (_queue)
             {
@@ -322,8 +332,10 @@ public sealed class TransportSubscriptionPump : IAsyncDisposable
 
                 if (_queue.Count == 0)
                 {
-                    _messageAvailable = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-                    wait = _messageAvailable.Task;
+                    // One reusable signal for the one reader: going idle allocates nothing.
+                    wait = _messageAvailable.Arm();
+                    _readerWaiting = true;
+                    idle = true;
                     entry = default;
                     lostBefore = 0;
                 }
@@ -337,7 +349,7 @@ public sealed class TransportSubscriptionPump : IAsyncDisposable
                 }
             }
 
-            if (wait is not null)
+            if (idle)
             {
                 await wait.ConfigureAwait(false);
                 continue;
@@ -414,6 +426,31 @@ public sealed class TransportSubscriptionPump : IAsyncDisposable
         {
             _logger.SubscriptionMessagesLost(Topic, Interlocked.Exchange(ref _lostNotLogged, 0), cause, total);
         }
+    }
+
+    /// <summary>
+    /// The delivery loop's wake-up: a reusable <see cref="IValueTaskSource"/> armed by the loop (under the lock) before
+    /// each wait and set at most once per arming (the waiting flag is cleared under the same lock). Continuations run
+    /// asynchronously, so a producer never runs the handler on its own thread.
+    /// </summary>
+    private sealed class ReaderSignal : IValueTaskSource
+    {
+        private ManualResetValueTaskSourceCore<bool> _core = new() { RunContinuationsAsynchronously = true };
+
+        public ValueTask Arm()
+        {
+            _core.Reset();
+            return new ValueTask(this, _core.Version);
+        }
+
+        public void Set() => _core.SetResult(true);
+
+        public void GetResult(short token) => _core.GetResult(token);
+
+        public ValueTaskSourceStatus GetStatus(short token) => _core.GetStatus(token);
+
+        public void OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags) =>
+            _core.OnCompleted(continuation, state, token, flags);
     }
 
     /// <summary>A buffered message and the losses right before it, or (no buffer) a loss notice with its count.</summary>
