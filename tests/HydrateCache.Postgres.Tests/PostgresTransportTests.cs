@@ -499,38 +499,14 @@ public class PostgresTransportTests : IAsyncLifetime
         {
             SubscriptionBuffer = new SubscriptionBufferOptions { MaxMessages = 1 },
         }));
-        var channelName = NewTopic("channel");
-        var publisher = new HydrateChannel<string>(NewTransport(), channelName);
-        var subscriber = new HydrateChannel<string>(subscriberTransport, channelName);
-        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var entered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var received = new MessageCollector<string>();
-        using var stop = CancellationTokenSource.CreateLinkedTokenSource(Token);
-        var subscription = subscriber.SubscribeAsync(
-            async (m, ct) =>
-            {
-                entered.TrySetResult();
-                await gate.Task.WaitAsync(ct);
-                received.Add(m.Key);
-            },
-            stop.Token);
-        await subscriberTransport.Subscribed.WaitAsync(TimeSpan.FromSeconds(30), Token);
 
-        await publisher.PublishAsync("k0", "v", cancellationToken: Token);
-        await entered.Task.WaitAsync(TimeSpan.FromSeconds(10), Token);
-        for (var i = 1; i <= 4; i++)
-        {
-            await publisher.PublishAsync("k" + i, "v", cancellationToken: Token);
-        }
-
-        // The notifications reach the (never blocking) listener in order; k4 is the last: once it is buffered, k1..k3 are gone.
-        await Eventually.TrueAsync(() => subscriberTransport.Inner.DroppedCount == 3, "three messages were dropped");
-        gate.SetResult();
-        Assert.Equal(["k0", "k4"], await received.WaitForCountAsync(2));
-        Assert.Equal(3, subscriber.Statistics.GetDropped(HydrateDropReason.TransportLoss));
-        Assert.Equal(3, subscriber.Statistics.Dropped);
-        await stop.CancelAsync();
-        await subscription;
+        // The notifications reach the (never blocking) listener in order; once k4 is buffered, k1..k3 are gone.
+        await ChannelLossScenario.AssertLossCountedAsync(
+            NewTransport(),
+            subscriberTransport,
+            NewTopic("channel"),
+            () => subscriberTransport.Inner.DroppedCount,
+            () => subscriberTransport.Subscribed.WaitAsync(TimeSpan.FromSeconds(30), Token));
     }
 
     [Fact]

@@ -386,44 +386,11 @@ public sealed class RedisTransportTests : IAsyncLifetime
     [Fact]
     public async Task Channel_SlowSubscriberOverRedis_CountsTransportLossInStatistics()
     {
-        var logs = new CapturingLoggerFactory();
         var subscriberTransport = await NewTransportAsync(options: new RedisTransportOptions
         {
             SubscriptionBuffer = new SubscriptionBufferOptions { MaxMessages = 1 },
         });
-        var name = NewTopic("channel");
-        var publisher = new HydrateChannel<string>(await NewTransportAsync(), name);
-        var subscriber = new HydrateChannel<string>(subscriberTransport, name, new HydrateChannelOptions<string> { LoggerFactory = logs });
-        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var entered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var received = new MessageCollector<string>();
-        using var stop = CancellationTokenSource.CreateLinkedTokenSource(Token);
-        var subscription = subscriber.SubscribeAsync(
-            async (m, ct) =>
-            {
-                entered.TrySetResult();
-                await gate.Task.WaitAsync(ct);
-                received.Add(m.Key);
-            },
-            stop.Token);
-        await Eventually.TrueAsync(() => logs.Contains(HydrateEventId.ChannelSubscribed), "the channel subscribed");
-
-        await publisher.PublishAsync("k0", "v", cancellationToken: Token);
-        await entered.Task.WaitAsync(TimeSpan.FromSeconds(10), Token);
-        for (var i = 1; i <= 4; i++)
-        {
-            await publisher.PublishAsync("k" + i, "v", cancellationToken: Token);
-        }
-
-        // The handler holds k0; the 1-message buffer keeps the newest, k4; k1..k3 are dropped.
-        await Eventually.TrueAsync(() => subscriberTransport.DroppedCount == 3, "3 messages were dropped");
-        gate.SetResult();
-        Assert.Equal(["k0", "k4"], await received.WaitForCountAsync(2));
-        Assert.Equal(publisher.Statistics.Published - received.Count, subscriber.Statistics.GetDropped(HydrateDropReason.TransportLoss));
-        Assert.Equal(3, subscriber.Statistics.GetDropped(HydrateDropReason.TransportLoss));
-        Assert.Equal(3, subscriber.Statistics.Dropped);
-        await stop.CancelAsync();
-        await subscription;
+        await ChannelLossScenario.AssertLossCountedAsync(await NewTransportAsync(), subscriberTransport, NewTopic("channel"), () => subscriberTransport.DroppedCount);
     }
 
     [Fact]
