@@ -235,6 +235,7 @@ public sealed class HydrateChannel<T>
         if (result is not (HydrateApplyResult.Stale or HydrateApplyResult.Duplicate))
         {
             Statistics.OnRepaired();
+            HydrateCacheMetrics.OnRepaired(Name);
         }
 
         return result;
@@ -342,7 +343,8 @@ public sealed class HydrateChannel<T>
 
     /// <summary>
     /// Decodes a frame without counting, logging or advancing this instance's clock: for a second reader of a frame that
-    /// <see cref="Decode"/> or <see cref="Apply(TransportMessage, LocalHydratedCache{T})"/> already accounts for.
+    /// <see cref="Decode"/> or <see cref="Apply(TransportMessage, LocalHydratedCache{T})"/> already accounts for. It
+    /// refuses the same frames they drop, those too far ahead of the clock (<see cref="HydrateChannelOptions{T}.MaxClockSkew"/>) included.
     /// </summary>
     /// <param name="frame">The frame bytes.</param>
     /// <param name="message">The update, when the frame is valid.</param>

@@ -12,7 +12,8 @@ internal static class HydrateCacheMetrics
 
     private static readonly Counter<long> Published = Meter.CreateCounter<long>("hydratecache.messages.published", "{message}", "Messages published by channels.");
     private static readonly Counter<long> Received = Meter.CreateCounter<long>("hydratecache.messages.received", "{message}", "Frames received from transports.");
-    private static readonly Counter<long> Dropped = Meter.CreateCounter<long>("hydratecache.messages.dropped", "{message}", "Frames dropped (malformed, unknown version, too large, undecodable) or lost by the transport, by reason.");
+    private static readonly Counter<long> Dropped = Meter.CreateCounter<long>("hydratecache.messages.dropped", "{message}", "Frames dropped (malformed, unknown version, too large, undecodable, too far ahead of the clock) or lost by the transport, by reason.");
+    private static readonly Counter<long> Repaired = Meter.CreateCounter<long>("hydratecache.updates.repaired", "{update}", "Entries copied from another copy of the cache (a peer silo's) that changed this one.");
     private static readonly Counter<long> Applied = Meter.CreateCounter<long>("hydratecache.updates.applied", "{update}", "Received updates applied to a cache, by result (applied, removed, expired, stale, duplicate).");
     private static readonly Counter<long> HandlerFailures = Meter.CreateCounter<long>("hydratecache.handler.failures", "{message}", "Delivered messages whose handler threw.");
 
@@ -21,6 +22,8 @@ internal static class HydrateCacheMetrics
     public static void OnReceived(string channel) => Received.Add(1, new KeyValuePair<string, object?>("hydratecache.channel", channel));
 
     public static void OnHandlerFailed(string channel) => HandlerFailures.Add(1, new KeyValuePair<string, object?>("hydratecache.channel", channel));
+
+    public static void OnRepaired(string channel) => Repaired.Add(1, new KeyValuePair<string, object?>("hydratecache.channel", channel));
 
     public static void OnApplied(string channel, HydrateApplyResult result)
     {

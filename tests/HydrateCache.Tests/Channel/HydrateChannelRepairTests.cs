@@ -252,4 +252,20 @@ public class HydrateChannelRepairTests
         Assert.Equal(1, metrics.Sum("hydratecache.updates.applied", "hydratecache.result", "duplicate"));
         Assert.Equal(3, metrics.Sum("hydratecache.messages.received"));
     }
+
+    [Fact]
+    public void ApplyRepair_ThatChangesTheCache_IsCountedInTheRepairedMetric()
+    {
+        using var metrics = new ChannelMetricRecorder(ChannelMetricRecorder.UniqueChannel("repaired"));
+        var channel = NewChannel(metrics.Channel);
+        using var cache = NewCache();
+        var frame = channel.Encode(Upsert("k", "v", NowMs - 1));
+
+        Assert.Equal(HydrateApplyResult.Applied, channel.ApplyRepair(frame, cache));
+        Assert.Equal(HydrateApplyResult.Duplicate, channel.ApplyRepair(frame, cache));
+
+        Assert.Equal(1, metrics.Sum("hydratecache.updates.repaired"));
+        Assert.Equal(1, channel.Statistics.Repaired);
+        Assert.Equal(0, metrics.Sum("hydratecache.messages.received"));
+    }
 }
