@@ -141,6 +141,7 @@ internal sealed class HydrateSiloSubscriptions : ILifecycleParticipant<ISiloLife
         while (true)
         {
             Task wait;
+            List<(int Channel, HydrateFrames Frames, bool ToGrains)>? taken;
             lock (_lock)
             {
                 if (_shutdown || cancellationToken.IsCancellationRequested)
@@ -148,17 +149,19 @@ internal sealed class HydrateSiloSubscriptions : ILifecycleParticipant<ISiloLife
                     return [];
                 }
 
-                if (TakePending(maxCount) is { } taken)
-                {
-                    return ToContainers(taken);
-                }
-
+                taken = TakePending(maxCount);
                 if (_dataAvailable.Task.IsCompleted)
                 {
                     _dataAvailable = NewSignal();
                 }
 
                 wait = _dataAvailable.Task;
+            }
+
+            // Containers are built (and frames decoded for subscribed grains) outside the lock the transports' handlers take.
+            if (taken is not null)
+            {
+                return ToContainers(taken);
             }
 
             try
