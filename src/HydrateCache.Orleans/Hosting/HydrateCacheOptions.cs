@@ -7,7 +7,8 @@ public sealed class HydrateCacheOptions
     public const string DefaultSectionName = "HydrateCache";
 
     /// <summary>Gets or sets how long a deleted or expired key remembers its version, so a late, older upsert cannot resurrect it.</summary>
-    /// <value>Defaults to 10 minutes.</value>
+    /// <value>Defaults to 10 minutes; must be greater than zero. After it, the cache's tombstone horizon keeps refusing
+    /// older updates of forgotten keys (see <see cref="HydrateCache.LocalHydratedCache{T}.TombstoneHorizon"/>).</value>
     public TimeSpan TombstoneRetention { get; set; } = TimeSpan.FromMinutes(10);
 
     /// <summary>Gets or sets how often each silo-local cache releases expired values and forgets old tombstones.</summary>
