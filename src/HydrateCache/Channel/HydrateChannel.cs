@@ -191,16 +191,7 @@ public sealed class HydrateChannel<T>
     public HydrateApplyResult? Apply(TransportMessage message, LocalHydratedCache<T> cache)
     {
         ArgumentNullException.ThrowIfNull(cache);
-        if (message.LostBefore > 0)
-        {
-            Drop(HydrateDropReason.TransportLoss, message.LostBefore);
-            if (message.IsLossNotice)
-            {
-                return null;
-            }
-        }
-
-        if (Decode(message.Body) is not { } update)
+        if (Receive(message) is not { } update)
         {
             return null;
         }
@@ -407,19 +398,24 @@ public sealed class HydrateChannel<T>
         return new TypedMessage<T>(envelope.Key, envelope.Kind, payload, envelope.Ttl, envelope.Version, envelope.SenderId, envelope.Sequence);
     }
 
-    private async ValueTask DeliverAsync(TransportMessage transportMessage, Func<TypedMessage<T>, CancellationToken, ValueTask> handler, CancellationToken cancellationToken)
+    /// <summary>The transport half of the receive pipeline: counts the losses reported before the message, then decodes it.</summary>
+    private TypedMessage<T>? Receive(TransportMessage message)
     {
-        if (transportMessage.LostBefore > 0)
+        if (message.LostBefore > 0)
         {
-            Drop(HydrateDropReason.TransportLoss, transportMessage.LostBefore);
-            if (transportMessage.IsLossNotice)
+            Drop(HydrateDropReason.TransportLoss, message.LostBefore);
+            if (message.IsLossNotice)
             {
-                return;
+                return null;
             }
         }
 
-        var message = Decode(transportMessage.Body);
-        if (message is null)
+        return Decode(message.Body);
+    }
+
+    private async ValueTask DeliverAsync(TransportMessage transportMessage, Func<TypedMessage<T>, CancellationToken, ValueTask> handler, CancellationToken cancellationToken)
+    {
+        if (Receive(transportMessage) is not { } message)
         {
             return;
         }
