@@ -56,7 +56,7 @@ internal sealed class HydrateSiloSynchronizer : ILifecycleParticipant<ISiloLifec
         _grains = grains;
         _silo = silo.SiloAddress;
         _logger = logger;
-        _timeProvider = services.GetKeyedService<TimeProvider>(HydrateCacheServiceKeys.TimeProvider) ?? services.GetService<TimeProvider>() ?? TimeProvider.System;
+        _timeProvider = HydrateCacheServiceKeys.GetTimeProvider(services);
         _channels = [.. registrations.Channels.Keys.Order(StringComparer.Ordinal).Select(c => services.GetRequiredKeyedService<IHydrateChannelRuntime>(c))];
     }
 

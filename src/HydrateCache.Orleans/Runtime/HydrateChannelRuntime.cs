@@ -62,9 +62,7 @@ internal sealed class HydrateChannelRuntime<T> : IHydrateChannelRuntime, IDispos
         var registration = services.GetRequiredService<HydrateRegistrations>().Channels[channel];
         var options = services.GetRequiredService<IOptions<HydrateCacheOptions>>().Value;
         var loggerFactory = services.GetRequiredService<ILoggerFactory>();
-        var timeProvider = services.GetKeyedService<TimeProvider>(HydrateCacheServiceKeys.TimeProvider)
-            ?? services.GetService<TimeProvider>()
-            ?? TimeProvider.System;
+        var timeProvider = HydrateCacheServiceKeys.GetTimeProvider(services);
 
         Channel = channel;
         Transport = registration.Transport;
@@ -216,4 +214,8 @@ internal sealed class ChannelConfigurator<T>(Action<IServiceProvider, HydrateCha
 internal static class HydrateCacheServiceKeys
 {
     public const string TimeProvider = "HydrateCache.TimeProvider";
+
+    /// <summary>The clock HydrateCache uses on this silo or client: <c>UseTimeProvider</c>'s, else the host's, else the system's.</summary>
+    public static TimeProvider GetTimeProvider(IServiceProvider services) =>
+        services.GetKeyedService<TimeProvider>(TimeProvider) ?? services.GetService<TimeProvider>() ?? System.TimeProvider.System;
 }

@@ -52,20 +52,7 @@ internal sealed class HydrateGrainStreamDelivery(IClusterMembershipService membe
         return silo.SiloAddress.Equals(best);
     }
 
-    /// <summary>FNV-1a over the channel and the silo's address: stable across processes and runs.</summary>
-    private static ulong Score(string channel, SiloAddress member)
-    {
-        var hash = 14695981039346656037UL;
-        foreach (var c in channel)
-        {
-            hash = (hash ^ c) * 1099511628211UL;
-        }
-
-        foreach (var c in member.ToParsableString())
-        {
-            hash = (hash ^ c) * 1099511628211UL;
-        }
-
-        return hash;
-    }
+    /// <summary>The cache's stable key hash (the same in every process and run) of channel and silo.</summary>
+    private static ulong Score(string channel, SiloAddress member) =>
+        (ulong)LocalHydratedCache<object>.GetBucket($"{channel}|{member.ToParsableString()}", int.MaxValue);
 }
