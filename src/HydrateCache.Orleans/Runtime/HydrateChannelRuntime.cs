@@ -45,8 +45,17 @@ internal interface IHydrateChannelRuntime
     /// <summary>Marks the silo's cache warm.</summary>
     void MarkWarm();
 
-    /// <summary>Raised (on the applying thread) when the transport reported lost messages of this channel.</summary>
+    /// <summary>
+    /// Raised when the channel may have missed updates for good: the transport reported lost messages, or loss recovery
+    /// could not get them retransmitted (<see cref="HydrateChannel{T}.LossDetected"/>).
+    /// </summary>
     event Action<string>? LossDetected;
+
+    /// <summary>Starts the receiving side of the channel's loss recovery (heartbeats and retransmission requests).</summary>
+    void StartRecovery();
+
+    /// <summary>Stops the channel's loss recovery.</summary>
+    ValueTask StopRecoveryAsync();
 
     /// <summary>Publishes events sent through the Orleans stream API.</summary>
     Task PublishStreamEventsAsync<TEvent>(string key, IEnumerable<TEvent> events, CancellationToken cancellationToken);
@@ -55,7 +64,7 @@ internal interface IHydrateChannelRuntime
 /// <summary>
 /// One channel on one silo or client: the typed channel (publisher side) and, on a silo, the silo-local cache it hydrates.
 /// </summary>
-internal sealed class HydrateChannelRuntime<T> : IHydrateChannelRuntime, IDisposable
+internal sealed class HydrateChannelRuntime<T> : IHydrateChannelRuntime, IDisposable, IAsyncDisposable
 {
     public HydrateChannelRuntime(IServiceProvider services, string channel, bool hostsCache)
     {
@@ -97,6 +106,7 @@ internal sealed class HydrateChannelRuntime<T> : IHydrateChannelRuntime, IDispos
         channelOptions.LocalCache = Cache;
         var transport = services.GetRequiredKeyedService<TransportHandle>(registration.Transport).Transport;
         TypedChannel = new HydrateChannel<T>(transport, channel, channelOptions);
+        TypedChannel.LossDetected += (_, _) => LossDetected?.Invoke(Channel);
     }
 
     public string Channel { get; }
@@ -151,19 +161,16 @@ internal sealed class HydrateChannelRuntime<T> : IHydrateChannelRuntime, IDispos
     public void Apply(HydrateFrames frames)
     {
         var cache = RequireCache();
-        var lost = false;
         for (var i = 0; i < frames.Bodies.Length; i++)
         {
             var body = frames.Bodies[i];
-            lost |= frames.LostBefore[i] > 0;
             TypedChannel.Apply(new TransportMessage(Topic, body) { LostBefore = frames.LostBefore[i], IsLossNotice = body is null }, cache);
         }
-
-        if (lost)
-        {
-            LossDetected?.Invoke(Channel);
-        }
     }
+
+    public void StartRecovery() => _ = TypedChannel.StartRecoveryAsync();
+
+    public ValueTask StopRecoveryAsync() => TypedChannel.DisposeAsync();
 
     public bool TryDecodeForStreams(ReadOnlyMemory<byte> frame, out string key, out object update, out object? value)
     {
@@ -201,7 +208,17 @@ internal sealed class HydrateChannelRuntime<T> : IHydrateChannelRuntime, IDispos
         }
     }
 
-    public void Dispose() => Cache?.Dispose();
+    public void Dispose()
+    {
+        Cache?.Dispose();
+        _ = TypedChannel.DisposeAsync().AsTask();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Cache?.Dispose();
+        await TypedChannel.DisposeAsync().ConfigureAwait(false);
+    }
 }
 
 /// <summary>A user's configuration of one channel's options.</summary>

@@ -95,6 +95,7 @@ internal sealed class HydrateSiloSubscriptions : ILifecycleParticipant<ISiloLife
                     _subscriptions.Add(subscription);
                 }
 
+                channel.StartRecovery();
                 _logger.HydrationStarted(channel.Channel, _providerName, _silo);
             }
             catch (Exception ex)
@@ -267,6 +268,7 @@ internal sealed class HydrateSiloSubscriptions : ILifecycleParticipant<ISiloLife
 
         foreach (var channel in _channels)
         {
+            await channel.StopRecoveryAsync();
             _logger.HydrationStopped(channel.Channel, _providerName, _silo);
         }
     }

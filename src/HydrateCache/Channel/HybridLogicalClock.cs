@@ -53,6 +53,18 @@ internal sealed class HybridLogicalClock(TimeProvider timeProvider)
         }
     }
 
+    /// <summary>Gets the greatest timestamp this clock issued or observed.</summary>
+    public HybridTimestamp Current
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return new HybridTimestamp(_physical, _counter);
+            }
+        }
+    }
+
     /// <summary>Makes sure the next issued timestamp is greater than <paramref name="seen"/>.</summary>
     /// <param name="seen">A timestamp received from another sender.</param>
     /// <returns><see langword="false"/> when <paramref name="seen"/> was refused because its physical part is beyond

@@ -13,12 +13,16 @@ namespace HydrateCache;
 /// <remarks>
 /// <para>Each instance is one sender: it has its own <see cref="SenderId"/>, a hybrid logical clock that stamps every
 /// message with a version greater than any version it issued or received, and a sequence number per message.</para>
-/// <para>The channel does not own the transport: dispose the transport yourself.</para>
+/// <para>Loss recovery is on by default (<see cref="HydrateChannelOptions{T}.Recovery"/>): a channel that publishes keeps
+/// its recent messages and sends them again when a receiver reports it missed them; a channel that receives asks for
+/// what it missed, and raises <see cref="LossDetected"/> for what could not be recovered. Both use the transport topic
+/// followed by <c>.control</c>. Dispose the channel to stop them.</para>
+/// <para>The channel does not own the transport: dispose the transport yourself, after the channel.</para>
 /// <para>Received frames that are malformed, of an unknown wire version, too large, written by another codec, or versioned
 /// too far ahead of this process's clock (<see cref="HydrateChannelOptions{T}.MaxClockSkew"/>) are dropped, counted in
 /// <see cref="Statistics"/> and logged with rate limiting; they never end a subscription.</para>
 /// </remarks>
-public sealed class HydrateChannel<T>
+public sealed class HydrateChannel<T> : IAsyncDisposable
 {
     private readonly ITransport _transport;
     private readonly HybridLogicalClock _clock;
@@ -28,6 +32,7 @@ public sealed class HydrateChannel<T>
     private readonly long _maxClockSkewMs;
     private readonly ILogger _logger;
     private readonly LogRateLimiter _dropLog;
+    private readonly ChannelRecovery? _recovery;
     private long _sequence;
 
     /// <summary>Initializes a new instance of the <see cref="HydrateChannel{T}"/> class.</summary>
@@ -59,6 +64,11 @@ public sealed class HydrateChannel<T>
         _maxClockSkewMs = options.MaxClockSkew == Timeout.InfiniteTimeSpan ? -1 : Math.Max(1, options.MaxClockSkew.Ticks / TimeSpan.TicksPerMillisecond);
         _logger = (options.LoggerFactory ?? NullLoggerFactory.Instance).CreateLogger<HydrateChannel<T>>();
         _dropLog = LogRateLimiter.PerDropReason(_timeProvider, options.DropLogInterval);
+        if (options.Recovery.Enabled)
+        {
+            options.Recovery.Validate();
+            _recovery = new ChannelRecovery(new RecoveryHost(this), transport, options.Recovery, _timeProvider, _logger);
+        }
     }
 
     /// <summary>Gets the channel name.</summary>
@@ -75,6 +85,20 @@ public sealed class HydrateChannel<T>
 
     /// <summary>Gets the live counters of this instance.</summary>
     public HydrateChannelStatistics Statistics { get; } = new();
+
+    /// <summary>
+    /// Raised when this instance may have missed updates for good: the transport reported lost messages, or messages of
+    /// a sender could not be retransmitted (see <see cref="HydrateRecoveryOptions"/>). The cache may be stale until it
+    /// is repaired otherwise (the Orleans integration repairs from peer silos). Handlers run on a receive or timer thread
+    /// and must not block; an exception they throw is logged.
+    /// </summary>
+    public event EventHandler<HydrateLossEventArgs>? LossDetected;
+
+    /// <summary>Gets the sequences of other senders this instance currently misses and waits for (loss recovery).</summary>
+    internal ulong MissingSequences => _recovery?.Missing ?? 0;
+
+    /// <summary>Gets the control topic of loss recovery, or <see langword="null"/> when recovery is off.</summary>
+    internal string? ControlTopic => _recovery?.ControlTopic;
 
     /// <summary>Publishes a new value of <paramref name="key"/> to every subscriber of the channel.</summary>
     /// <param name="key">The cache key; not empty.</param>
@@ -128,6 +152,11 @@ public sealed class HydrateChannel<T>
     public async ValueTask SendAsync(TypedMessage<T> message, CancellationToken cancellationToken = default)
     {
         var frame = Encode(message);
+        if (message.SenderId == SenderId)
+        {
+            _recovery?.OnSending(message.Sequence, frame, message.Version);
+        }
+
         try
         {
             await _transport.PublishAsync(Topic, frame, cancellationToken).ConfigureAwait(false);
@@ -214,7 +243,7 @@ public sealed class HydrateChannel<T>
     public HydrateApplyResult? ApplyRepair(ReadOnlyMemory<byte> frame, LocalHydratedCache<T> cache)
     {
         ArgumentNullException.ThrowIfNull(cache);
-        var message = DecodeCore(frame, out var reason, out _, out _);
+        var message = DecodeCore(frame, out var reason, out _, out _, out _);
         if (message is null)
         {
             Drop(reason);
@@ -232,6 +261,21 @@ public sealed class HydrateChannel<T>
         return result;
     }
 
+    /// <summary>
+    /// Starts the receiving side of loss recovery, for an instance that receives through
+    /// <see cref="Apply(TransportMessage, LocalHydratedCache{T})"/> (the Orleans integration does):
+    /// <see cref="HydrateAsync"/> and <see cref="SubscribeAsync"/> start it themselves, and publishing starts the sending side.
+    /// Subscribes to the channel's control topic, retrying in the background until it succeeds or the channel is disposed.
+    /// </summary>
+    /// <param name="cancellationToken">Stops waiting (not the recovery).</param>
+    /// <returns>A task that completes when the control topic subscription is established (at once when recovery is off).</returns>
+    public Task StartRecoveryAsync(CancellationToken cancellationToken = default) =>
+        _recovery is null ? Task.CompletedTask : _recovery.StartReceivingAsync().WaitAsync(cancellationToken);
+
+    /// <summary>Stops loss recovery: heartbeats, answers to retransmission requests and the control topic subscription.</summary>
+    /// <returns>A task that completes when recovery has stopped.</returns>
+    public ValueTask DisposeAsync() => _recovery?.DisposeAsync() ?? ValueTask.CompletedTask;
+
     /// <summary>Holds a transport subscription of this channel's topic until cancelled.</summary>
     private async Task SubscribeCoreAsync(TransportMessageHandler handler, CancellationToken cancellationToken)
     {
@@ -239,6 +283,8 @@ public sealed class HydrateChannel<T>
         {
             return;
         }
+
+        _ = _recovery?.StartReceivingAsync();
 
         ITransportSubscription subscription;
         try
@@ -309,7 +355,13 @@ public sealed class HydrateChannel<T>
     {
         Statistics.OnReceived();
         HydrateCacheMetrics.OnReceived(Name);
-        var message = DecodeCore(frame, out var reason, out var senderId, out var exception);
+        var message = DecodeCore(frame, out var reason, out var senderId, out var exception, out var sequence);
+        if (senderId is { } arrived)
+        {
+            // Arrived, usable or not: a retransmission would not be any better, so it is not a gap.
+            _recovery?.OnData(arrived, sequence);
+        }
+
         if (message is null)
         {
             Drop(reason);
@@ -342,32 +394,26 @@ public sealed class HydrateChannel<T>
     /// <returns><see langword="true"/> when the frame is a valid update of this channel's codec.</returns>
     public bool TryDecode(ReadOnlyMemory<byte> frame, [NotNullWhen(true)] out TypedMessage<T>? message)
     {
-        message = DecodeCore(frame, out _, out _, out _);
+        message = DecodeCore(frame, out _, out _, out _, out _);
         return message is not null;
     }
 
-    private TypedMessage<T>? DecodeCore(ReadOnlyMemory<byte> frame, out HydrateDropReason reason, out Guid? senderId, out Exception? exception)
+    private TypedMessage<T>? DecodeCore(ReadOnlyMemory<byte> frame, out HydrateDropReason reason, out Guid? senderId, out Exception? exception, out ulong sequence)
     {
         senderId = null;
         exception = null;
+        sequence = 0;
         var result = HydrateEnvelope.TryRead(frame, _maxMessageBytes, out var envelope);
         if (result != EnvelopeReadResult.Success)
         {
-            reason = result switch
-            {
-                EnvelopeReadResult.NotAFrame => HydrateDropReason.NotAFrame,
-                EnvelopeReadResult.UnsupportedVersion => HydrateDropReason.UnsupportedVersion,
-                EnvelopeReadResult.InvalidField => HydrateDropReason.InvalidField,
-                EnvelopeReadResult.TooLarge => HydrateDropReason.TooLarge,
-                _ => HydrateDropReason.Malformed,
-            };
+            reason = ToDropReason(result);
             return null;
         }
 
-        // Physical times are 0..long.MaxValue and the wall clock plus at most TimeSpan.MaxValue fits a long: no overflow.
-        if (_maxClockSkewMs >= 0 && envelope.Version.PhysicalTime > _timeProvider.GetUtcNow().ToUnixTimeMilliseconds() + _maxClockSkewMs)
+        senderId = envelope.SenderId;
+        sequence = envelope.Sequence;
+        if (IsTooFarAhead(envelope.Version))
         {
-            senderId = envelope.SenderId;
             reason = HydrateDropReason.ClockSkew;
             return null;
         }
@@ -375,7 +421,6 @@ public sealed class HydrateChannel<T>
         T? payload = default;
         if (envelope.Kind == MessageKind.Upsert)
         {
-            senderId = envelope.SenderId;
             if (!string.Equals(envelope.CodecId, Codec.Id, StringComparison.Ordinal))
             {
                 reason = HydrateDropReason.CodecMismatch;
@@ -398,12 +443,17 @@ public sealed class HydrateChannel<T>
         return new TypedMessage<T>(envelope.Key, envelope.Kind, payload, envelope.Ttl, envelope.Version, envelope.SenderId, envelope.Sequence);
     }
 
+    /// <summary>Physical times are 0..long.MaxValue and the wall clock plus at most TimeSpan.MaxValue fits a long: no overflow.</summary>
+    private bool IsTooFarAhead(HybridTimestamp version) =>
+        _maxClockSkewMs >= 0 && version.PhysicalTime > _timeProvider.GetUtcNow().ToUnixTimeMilliseconds() + _maxClockSkewMs;
+
     /// <summary>The transport half of the receive pipeline: counts the losses reported before the message, then decodes it.</summary>
     private TypedMessage<T>? Receive(TransportMessage message)
     {
         if (message.LostBefore > 0)
         {
             Drop(HydrateDropReason.TransportLoss, message.LostBefore);
+            RaiseLossDetected(new HydrateLossEventArgs(Name, HydrateLossReason.TransportLoss, null, message.LostBefore));
             if (message.IsLossNotice)
             {
                 return null;
@@ -436,6 +486,15 @@ public sealed class HydrateChannel<T>
         }
     }
 
+    private static HydrateDropReason ToDropReason(EnvelopeReadResult result) => result switch
+    {
+        EnvelopeReadResult.NotAFrame => HydrateDropReason.NotAFrame,
+        EnvelopeReadResult.UnsupportedVersion => HydrateDropReason.UnsupportedVersion,
+        EnvelopeReadResult.InvalidField => HydrateDropReason.InvalidField,
+        EnvelopeReadResult.TooLarge => HydrateDropReason.TooLarge,
+        _ => HydrateDropReason.Malformed,
+    };
+
     private void Drop(HydrateDropReason reason, long count = 1)
     {
         Statistics.OnDropped(reason, count);
@@ -443,4 +502,60 @@ public sealed class HydrateChannel<T>
     }
 
     private ulong NextSequence() => (ulong)Interlocked.Increment(ref _sequence);
+
+    private void RaiseLossDetected(HydrateLossEventArgs args)
+    {
+        try
+        {
+            LossDetected?.Invoke(this, args);
+        }
+        catch (Exception ex)
+        {
+            _logger.ChannelHandlerFailed(ex, Name);
+        }
+    }
+
+    /// <summary>What loss recovery needs from the channel, without making it part of the channel's public surface.</summary>
+    private sealed class RecoveryHost(HydrateChannel<T> channel) : IRecoveryHost
+    {
+        public string Name => channel.Name;
+
+        public string Topic => channel.Topic;
+
+        public Guid SenderId => channel.SenderId;
+
+        public HydrateChannelStatistics Statistics => channel.Statistics;
+
+        public HybridTimestamp CurrentVersion => channel._clock.Current;
+
+        public bool ObserveVersion(Guid sender, HybridTimestamp version)
+        {
+            if (channel.IsTooFarAhead(version))
+            {
+                channel.Drop(HydrateDropReason.ClockSkew);
+                if (channel._dropLog.ShouldLog(HydrateDropReason.ClockSkew, out var suppressed))
+                {
+                    channel._logger.PayloadRejected(null, channel.Name, sender, HydrateDropReason.ClockSkew, suppressed);
+                }
+
+                return false;
+            }
+
+            return channel._clock.Observe(version);
+        }
+
+        public void OnControlRejected(EnvelopeReadResult result, int length)
+        {
+            var reason = ToDropReason(result);
+            channel.Drop(reason);
+            if (channel._dropLog.ShouldLog(reason, out var suppressed))
+            {
+                channel._logger.EnvelopeRejected(channel.Name, length, reason, suppressed);
+            }
+        }
+
+        public void OnControlLost(long count) => channel.Drop(HydrateDropReason.TransportLoss, count);
+
+        public void OnLoss(HydrateLossEventArgs args) => channel.RaiseLossDetected(args);
+    }
 }

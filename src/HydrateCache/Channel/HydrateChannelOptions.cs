@@ -49,6 +49,10 @@ public sealed class HydrateChannelOptions<T>
     /// <value>Defaults to none.</value>
     public LocalHydratedCache<T>? LocalCache { get; set; }
 
+    /// <summary>Gets the options of loss recovery: heartbeats, retransmission requests and the sender's retransmit window.</summary>
+    /// <value>On by default; see <see cref="HydrateRecoveryOptions"/>.</value>
+    public HydrateRecoveryOptions Recovery { get; } = new();
+
     /// <summary>Gets or sets the clock for message versions and TTL checks.</summary>
     /// <value>Defaults to <see cref="TimeProvider.System"/>.</value>
     public TimeProvider TimeProvider { get; set; } = TimeProvider.System;

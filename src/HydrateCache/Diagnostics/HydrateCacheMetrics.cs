@@ -15,6 +15,11 @@ internal static class HydrateCacheMetrics
     private static readonly Counter<long> Dropped = Meter.CreateCounter<long>("hydratecache.messages.dropped", "{message}", "Frames dropped (malformed, unknown version, too large, undecodable, too far ahead of the clock) or lost by the transport, by reason.");
     private static readonly Counter<long> Repaired = Meter.CreateCounter<long>("hydratecache.updates.repaired", "{update}", "Entries copied from another copy of the cache (a peer silo's) that changed this one.");
     private static readonly Counter<long> Applied = Meter.CreateCounter<long>("hydratecache.updates.applied", "{update}", "Received updates applied to a cache, by result (applied, removed, expired, stale, duplicate).");
+    private static readonly Counter<long> Recovered = Meter.CreateCounter<long>("hydratecache.recovery.recovered", "{message}", "Missed messages that arrived after a retransmission request.");
+    private static readonly Counter<long> Unrecovered = Meter.CreateCounter<long>("hydratecache.recovery.unrecovered", "{message}", "Missed messages given up as unrecoverable by retransmission (repaired otherwise).");
+    private static readonly Counter<long> Retransmitted = Meter.CreateCounter<long>("hydratecache.recovery.retransmitted", "{message}", "Messages a sender published again on request.");
+    private static readonly Counter<long> RetransmitRequests = Meter.CreateCounter<long>("hydratecache.recovery.requests", "{request}", "Retransmission requests (NAKs) sent.");
+    private static readonly Counter<long> ControlBytes = Meter.CreateCounter<long>("hydratecache.control.bytes", "By", "Bytes of control messages (heartbeats, requests, replies) sent.");
     private static readonly Counter<long> HandlerFailures = Meter.CreateCounter<long>("hydratecache.handler.failures", "{message}", "Delivered messages whose handler threw.");
 
     public static void OnPublished(string channel) => Published.Add(1, new KeyValuePair<string, object?>("hydratecache.channel", channel));
@@ -24,6 +29,16 @@ internal static class HydrateCacheMetrics
     public static void OnHandlerFailed(string channel) => HandlerFailures.Add(1, new KeyValuePair<string, object?>("hydratecache.channel", channel));
 
     public static void OnRepaired(string channel) => Repaired.Add(1, new KeyValuePair<string, object?>("hydratecache.channel", channel));
+
+    public static void OnRecovered(string channel, long count) => Recovered.Add(count, new KeyValuePair<string, object?>("hydratecache.channel", channel));
+
+    public static void OnUnrecovered(string channel, long count) => Unrecovered.Add(count, new KeyValuePair<string, object?>("hydratecache.channel", channel));
+
+    public static void OnRetransmitted(string channel) => Retransmitted.Add(1, new KeyValuePair<string, object?>("hydratecache.channel", channel));
+
+    public static void OnRetransmitRequested(string channel) => RetransmitRequests.Add(1, new KeyValuePair<string, object?>("hydratecache.channel", channel));
+
+    public static void OnControlSent(string channel, int bytes) => ControlBytes.Add(bytes, new KeyValuePair<string, object?>("hydratecache.channel", channel));
 
     public static void OnApplied(string channel, HydrateApplyResult result)
     {

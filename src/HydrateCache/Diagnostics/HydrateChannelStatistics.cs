@@ -12,6 +12,12 @@ public sealed class HydrateChannelStatistics
     private long _stale;
     private long _duplicates;
     private long _repaired;
+    private long _recovered;
+    private long _unrecovered;
+    private long _retransmitted;
+    private long _retransmitRequests;
+    private long _heartbeatsSent;
+    private long _controlBytesSent;
 
     /// <summary>Gets the number of messages this channel instance published.</summary>
     public long Published => Interlocked.Read(ref _published);
@@ -36,6 +42,30 @@ public sealed class HydrateChannelStatistics
     /// reconnect or a loss, or by anti-entropy) that changed this copy: updates the transport never delivered here.
     /// </summary>
     public long Repaired => Interlocked.Read(ref _repaired);
+
+    /// <summary>
+    /// Gets the number of messages this instance noticed missing (a sequence number skipped, or a heartbeat announced
+    /// more) that arrived afterwards: retransmitted on request, or late from a transport that reorders.
+    /// </summary>
+    public long Recovered => Interlocked.Read(ref _recovered);
+
+    /// <summary>
+    /// Gets the number of missed messages this instance gave up on: their sender no longer held them or did not answer.
+    /// Each raised <see cref="HydrateChannel{T}.LossDetected"/>; the Orleans integration repairs them from peer silos.
+    /// </summary>
+    public long Unrecovered => Interlocked.Read(ref _unrecovered);
+
+    /// <summary>Gets the number of messages this instance published again because a receiver asked for them.</summary>
+    public long Retransmitted => Interlocked.Read(ref _retransmitted);
+
+    /// <summary>Gets the number of retransmission requests (NAKs) this instance sent.</summary>
+    public long RetransmitRequests => Interlocked.Read(ref _retransmitRequests);
+
+    /// <summary>Gets the number of heartbeats this instance sent.</summary>
+    public long HeartbeatsSent => Interlocked.Read(ref _heartbeatsSent);
+
+    /// <summary>Gets the bytes of control messages (heartbeats, requests, replies) this instance sent; retransmitted updates are not included.</summary>
+    public long ControlBytesSent => Interlocked.Read(ref _controlBytesSent);
 
     /// <summary>Gets the number of received frames dropped for any reason.</summary>
     public long Dropped
@@ -76,6 +106,18 @@ public sealed class HydrateChannelStatistics
     }
 
     internal void OnRepaired() => Interlocked.Increment(ref _repaired);
+
+    internal void OnRecovered(long count) => Interlocked.Add(ref _recovered, count);
+
+    internal void OnUnrecovered(long count) => Interlocked.Add(ref _unrecovered, count);
+
+    internal void OnRetransmitted() => Interlocked.Increment(ref _retransmitted);
+
+    internal void OnRetransmitRequested() => Interlocked.Increment(ref _retransmitRequests);
+
+    internal void OnHeartbeatSent() => Interlocked.Increment(ref _heartbeatsSent);
+
+    internal void OnControlSent(int bytes) => Interlocked.Add(ref _controlBytesSent, bytes);
 
     internal void OnReceived() => Interlocked.Increment(ref _received);
 

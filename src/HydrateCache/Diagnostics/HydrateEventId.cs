@@ -19,6 +19,15 @@ public static class HydrateEventId
     /// <summary>A publish failed.</summary>
     public const int ChannelPublishFailed = 1004;
 
+    /// <summary>A channel could not subscribe to its control topic (loss recovery); it retries with backoff.</summary>
+    public const int RecoverySubscribeFailed = 1101;
+
+    /// <summary>A channel gave up missed messages of a sender as unrecoverable by retransmission.</summary>
+    public const int RecoveryGaveUp = 1102;
+
+    /// <summary>A heartbeat, retransmission request or retransmission could not be published (it is repeated later).</summary>
+    public const int RecoveryPublishFailed = 1103;
+
     /// <summary>A transport subscription's handler threw; the message is skipped and the subscription continues.</summary>
     public const int SubscriptionHandlerFailed = 1501;
 

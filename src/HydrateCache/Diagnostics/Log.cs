@@ -21,6 +21,18 @@ internal static partial class Log
         Message = "Publishing to channel '{Channel}' failed")]
     public static partial void ChannelPublishFailed(this ILogger logger, Exception exception, string channel);
 
+    [LoggerMessage(EventId = HydrateEventId.RecoverySubscribeFailed, EventName = nameof(HydrateEventId.RecoverySubscribeFailed), Level = LogLevel.Warning,
+        Message = "Channel '{Channel}' could not subscribe to its control topic '{Topic}'; loss recovery retries in {Backoff}")]
+    public static partial void RecoverySubscribeFailed(this ILogger logger, Exception exception, string channel, string topic, TimeSpan backoff);
+
+    [LoggerMessage(EventId = HydrateEventId.RecoveryGaveUp, EventName = nameof(HydrateEventId.RecoveryGaveUp), Level = LogLevel.Warning,
+        Message = "Channel '{Channel}' missed {Count} messages of sender {SenderId} that could not be retransmitted; the cache may be stale until repaired")]
+    public static partial void RecoveryGaveUp(this ILogger logger, string channel, long count, Guid senderId);
+
+    [LoggerMessage(EventId = HydrateEventId.RecoveryPublishFailed, EventName = nameof(HydrateEventId.RecoveryPublishFailed), Level = LogLevel.Warning,
+        Message = "Channel '{Channel}' could not publish a loss-recovery message to '{Topic}'; it is repeated later ({Suppressed} similar failures not logged since the last message)")]
+    public static partial void RecoveryPublishFailed(this ILogger logger, Exception exception, string channel, string topic, long suppressed);
+
     [LoggerMessage(EventId = HydrateEventId.SubscriptionHandlerFailed, EventName = nameof(HydrateEventId.SubscriptionHandlerFailed), Level = LogLevel.Error,
         Message = "A handler of the subscription to topic '{Topic}' threw; the message is skipped and the subscription continues")]
     public static partial void SubscriptionHandlerFailed(this ILogger logger, Exception exception, string topic);

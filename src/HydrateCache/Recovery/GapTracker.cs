@@ -1,0 +1,395 @@
+namespace HydrateCache;
+
+/// <summary>
+/// A receiver's view of every sender it hears from on one channel: which of each sender's sequence numbers it has not
+/// received, when to ask for them (<see cref="ControlKind.Nak"/>), and when to give up. Pure bookkeeping on timestamps
+/// passed in; not thread-safe (the owner serializes calls).
+/// </summary>
+/// <remarks>
+/// <para>A gap is noticed when a sequence arrives past the next expected one, or when a sender's heartbeat announces a
+/// later last sequence (a lost tail). It is requested after a random delay (the transport may still deliver it out of
+/// order, and another receiver's request for the same range, seen on the control topic, makes this one unnecessary), then
+/// again after each retry interval, and given up after the last attempt, or at once when the sender says it no longer
+/// holds it: those sequences are reported as unrecoverable, for repair by other means.</para>
+/// <para>The first time a sender is heard of, everything before is requested <em>since</em> this receiver started: the
+/// sender answers with what it published after that time, and tells where that starts (the floor), so a receiver that
+/// joins late does not ask for a sender's whole history.</para>
+/// </remarks>
+internal sealed class GapTracker
+{
+    /// <summary>Missing ranges kept per sender; more are merged (asking again for a few received ones is harmless).</summary>
+    internal const int MaxRangesPerSender = 64;
+
+    private readonly Dictionary<Guid, SenderState> _senders = [];
+    private readonly Guid _self;
+    private readonly long _delayTicks;
+    private readonly long _heartbeatTicks;
+    private readonly long _retryTicks;
+    private readonly long _expiryTicks;
+    private readonly int _maxAttempts;
+    private readonly int _maxSenders;
+    private readonly Random _random;
+
+    public GapTracker(Guid self, HydrateRecoveryOptions options, long timestampFrequency, Random? random = null)
+    {
+        _self = self;
+        _delayTicks = (long)(options.NakDelay.TotalSeconds * timestampFrequency);
+        _heartbeatTicks = (long)(options.HeartbeatInterval.TotalSeconds * timestampFrequency);
+        _retryTicks = (long)(options.NakRetryInterval.TotalSeconds * timestampFrequency);
+        _expiryTicks = (long)((options.RetransmitWindowAge + options.RetransmitWindowAge).TotalSeconds * timestampFrequency);
+        _maxAttempts = options.NakAttempts;
+        _maxSenders = options.MaxTrackedSenders;
+        _random = random ?? Random.Shared;
+    }
+
+    /// <summary>Gets or sets the Unix time in milliseconds since which this receiver has been subscribed (0 until it is).</summary>
+    public long SubscribedSince { get; set; }
+
+    /// <summary>Gets the number of senders tracked.</summary>
+    public int SenderCount => _senders.Count;
+
+    /// <summary>Gets the number of sequences currently missing, over every sender.</summary>
+    public ulong MissingCount => _senders.Values.Aggregate(0UL, (sum, s) => s.Missing.Aggregate(sum, (n, r) => n + r.Range.Count));
+
+    /// <summary>Gets the number of missing sequences that arrived after they were noticed missing.</summary>
+    public long Recovered { get; private set; }
+
+    /// <summary>Records a received (or received but unusable) message.</summary>
+    public void OnData(Guid sender, ulong sequence, long now)
+    {
+        if (sender == _self || sequence == 0)
+        {
+            return;
+        }
+
+        if (!_senders.TryGetValue(sender, out var state))
+        {
+            state = Add(sender, now);
+            AddMissing(state, 1, sequence - 1, firstContact: true, now);
+            state.Highest = sequence;
+            return;
+        }
+
+        state.LastHeard = now;
+        if (sequence > state.Highest)
+        {
+            AddMissing(state, state.Highest + 1, sequence - 1, firstContact: false, now);
+            state.Highest = sequence;
+            return;
+        }
+
+        // A retransmission, or a late arrival from a transport that reorders (Kafka): either way it is no longer missing.
+        Recovered += (long)Remove(state, sequence, sequence).Removed;
+    }
+
+    /// <summary>Records a heartbeat: a later last sequence is a lost tail; anything the sender evicted is unrecoverable.</summary>
+    /// <returns>The number of missing sequences given up because the sender no longer holds them.</returns>
+    public ulong OnHeartbeat(Guid sender, ulong lastSequence, ulong firstAvailable, long now)
+    {
+        if (sender == _self)
+        {
+            return 0;
+        }
+
+        // Heartbeats travel on the control topic, apart from the data, and may overtake it: what one announces counts as
+        // missing only once a heartbeat interval more has passed without it.
+        var later = now + _heartbeatTicks;
+        if (!_senders.TryGetValue(sender, out var state))
+        {
+            state = Add(sender, now);
+            AddMissing(state, 1, lastSequence, firstContact: true, later);
+            state.Highest = lastSequence;
+            return 0;
+        }
+
+        state.LastHeard = now;
+        if (lastSequence > state.Highest)
+        {
+            AddMissing(state, state.Highest + 1, lastSequence, firstContact: false, later);
+            state.Highest = lastSequence;
+        }
+
+        // Ranges asked for since the start need the sender's floor (a NAK reply) to tell lost from not needed.
+        return firstAvailable > 1 ? Remove(state, 1, firstAvailable - 1, onlyKnown: true).Removed : 0;
+    }
+
+    /// <summary>Another receiver asked for <paramref name="ranges"/>: the retransmission will reach this one too, so its own request waits.</summary>
+    public void OnNakSeen(Guid sender, long since, IReadOnlyList<SequenceRange> ranges, long now)
+    {
+        if (since != 0 || !_senders.TryGetValue(sender, out var state))
+        {
+            return;
+        }
+
+        foreach (var missing in state.Missing)
+        {
+            if (!missing.FirstContact && ranges.Any(r => r.From <= missing.Range.To && r.To >= missing.Range.From))
+            {
+                missing.DueAt = Math.Max(missing.DueAt, now + _retryTicks);
+                missing.Requested = true;
+            }
+        }
+    }
+
+    /// <summary>Records a sender's answer: void sequences were never published; lost ones it can no longer send.</summary>
+    /// <returns>The number of missing sequences given up as lost.</returns>
+    public ulong OnNakReply(Guid sender, Guid requester, ulong floor, IReadOnlyList<SequenceRange> lost, IReadOnlyList<SequenceRange> voided)
+    {
+        if (!_senders.TryGetValue(sender, out var state))
+        {
+            return 0;
+        }
+
+        foreach (var range in voided)
+        {
+            Remove(state, range.From, range.To);
+        }
+
+        if (requester == _self && floor > 1)
+        {
+            // Published before this receiver subscribed: not missed, not needed.
+            Remove(state, 1, floor - 1, onlyFirstContact: true);
+        }
+
+        ulong given = 0;
+        foreach (var range in lost)
+        {
+            given += Remove(state, range.From, range.To, onlyKnown: requester != _self).Removed;
+        }
+
+        return given;
+    }
+
+    /// <summary>
+    /// Collects the requests due at <paramref name="now"/> and the sequences given up after the last attempt, and forgets
+    /// senders silent for twice the window age with nothing missing.
+    /// </summary>
+    public void Collect(long now, List<ControlFrame> requests, List<(Guid Sender, ulong Count)> givenUp, Guid requester)
+    {
+        List<Guid>? expired = null;
+        foreach (var (sender, state) in _senders)
+        {
+            if (state.Missing.Count == 0)
+            {
+                if (now - state.LastHeard > _expiryTicks)
+                {
+                    (expired ??= []).Add(sender);
+                }
+
+                continue;
+            }
+
+            List<SequenceRange>? normal = null;
+            List<SequenceRange>? firstContact = null;
+            ulong dropped = 0;
+            for (var i = state.Missing.Count - 1; i >= 0; i--)
+            {
+                var missing = state.Missing[i];
+                if (missing.DueAt > now)
+                {
+                    continue;
+                }
+
+                if (missing.Attempts >= _maxAttempts)
+                {
+                    state.Missing.RemoveAt(i);
+                    if (!missing.FirstContact)
+                    {
+                        dropped += missing.Range.Count;
+                    }
+
+                    continue;
+                }
+
+                missing.Attempts++;
+                missing.Requested = true;
+                missing.DueAt = now + _retryTicks;
+                if (missing.FirstContact)
+                {
+                    (firstContact ??= []).Insert(0, missing.Range);
+                }
+                else
+                {
+                    (normal ??= []).Insert(0, missing.Range);
+                }
+            }
+
+            if (dropped > 0)
+            {
+                givenUp.Add((sender, dropped));
+            }
+
+            if (normal is not null)
+            {
+                requests.Add(ControlFrame.Nak(sender, requester, 0, normal));
+            }
+
+            if (firstContact is not null)
+            {
+                requests.Add(ControlFrame.Nak(sender, requester, Math.Max(1, SubscribedSince), firstContact));
+            }
+        }
+
+        if (expired is not null)
+        {
+            foreach (var sender in expired)
+            {
+                _senders.Remove(sender);
+            }
+        }
+    }
+
+    /// <summary>Gets the earliest time a request is due, or <see langword="null"/> when nothing is missing.</summary>
+    public long? NextDue()
+    {
+        long? next = null;
+        foreach (var state in _senders.Values)
+        {
+            foreach (var missing in state.Missing)
+            {
+                next = next is { } n ? Math.Min(n, missing.DueAt) : missing.DueAt;
+            }
+        }
+
+        return next;
+    }
+
+    private SenderState Add(Guid sender, long now)
+    {
+        if (_senders.Count >= _maxSenders)
+        {
+            // Forget the sender heard from longest ago; if it speaks again it is a first contact.
+            var oldest = _senders.MinBy(pair => pair.Value.LastHeard).Key;
+            _senders.Remove(oldest);
+        }
+
+        var state = new SenderState { LastHeard = now };
+        _senders[sender] = state;
+        return state;
+    }
+
+    private void AddMissing(SenderState state, ulong from, ulong to, bool firstContact, long now)
+    {
+        if (from > to)
+        {
+            return;
+        }
+
+        // A first contact only matters once this receiver has a start time the sender can compare with.
+        if (firstContact && SubscribedSince == 0)
+        {
+            return;
+        }
+
+        var delay = _delayTicks / 2 + (long)(_random.NextDouble() * (_delayTicks / 2));
+        state.Missing.Add(new MissingRange { Range = new SequenceRange(from, to), FirstContact = firstContact, DueAt = now + delay });
+        if (state.Missing.Count > MaxRangesPerSender)
+        {
+            MergeClosest(state.Missing);
+        }
+    }
+
+    /// <summary>Merges the two neighbouring ranges with the smallest distance between them.</summary>
+    private static void MergeClosest(List<MissingRange> missing)
+    {
+        var best = -1;
+        var bestDistance = ulong.MaxValue;
+        for (var i = 0; i + 1 < missing.Count; i++)
+        {
+            if (missing[i].FirstContact != missing[i + 1].FirstContact)
+            {
+                continue;
+            }
+
+            var distance = missing[i + 1].Range.From - missing[i].Range.To;
+            if (distance < bestDistance)
+            {
+                best = i;
+                bestDistance = distance;
+            }
+        }
+
+        if (best < 0)
+        {
+            missing.RemoveAt(0);
+            return;
+        }
+
+        var left = missing[best];
+        var right = missing[best + 1];
+        left.Range = new SequenceRange(left.Range.From, right.Range.To);
+        left.DueAt = Math.Min(left.DueAt, right.DueAt);
+        left.Attempts = Math.Min(left.Attempts, right.Attempts);
+        left.Requested |= right.Requested;
+        missing.RemoveAt(best + 1);
+    }
+
+    /// <summary>Removes [from, to] from the missing ranges; returns how many sequences were removed and how many of those had been requested.</summary>
+    private static (ulong Removed, ulong Requested) Remove(SenderState state, ulong from, ulong to, bool onlyKnown = false, bool onlyFirstContact = false)
+    {
+        ulong removed = 0;
+        ulong requested = 0;
+        for (var i = state.Missing.Count - 1; i >= 0; i--)
+        {
+            var missing = state.Missing[i];
+            if ((onlyKnown && missing.FirstContact) || (onlyFirstContact && !missing.FirstContact))
+            {
+                continue;
+            }
+
+            var range = missing.Range;
+            if (range.To < from || range.From > to)
+            {
+                continue;
+            }
+
+            var cutFrom = Math.Max(range.From, from);
+            var cutTo = Math.Min(range.To, to);
+            var count = cutTo - cutFrom + 1;
+            removed += count;
+            if (missing.Requested)
+            {
+                requested += count;
+            }
+
+            state.Missing.RemoveAt(i);
+            if (range.From < cutFrom)
+            {
+                state.Missing.Insert(i, missing.With(new SequenceRange(range.From, cutFrom - 1)));
+            }
+
+            if (cutTo < range.To)
+            {
+                state.Missing.Insert(range.From < cutFrom ? i + 1 : i, missing.With(new SequenceRange(cutTo + 1, range.To)));
+            }
+        }
+
+        return (removed, requested);
+    }
+
+    private sealed class SenderState
+    {
+        public ulong Highest { get; set; }
+
+        public long LastHeard { get; set; }
+
+        /// <summary>Disjoint, in ascending order.</summary>
+        public List<MissingRange> Missing { get; } = [];
+    }
+
+    private sealed class MissingRange
+    {
+        public SequenceRange Range { get; set; }
+
+        public bool FirstContact { get; init; }
+
+        public long DueAt { get; set; }
+
+        public int Attempts { get; set; }
+
+        public bool Requested { get; set; }
+
+        public MissingRange With(SequenceRange range) =>
+            new() { Range = range, FirstContact = FirstContact, DueAt = DueAt, Attempts = Attempts, Requested = Requested };
+    }
+}

@@ -1,0 +1,14 @@
+namespace HydrateCache;
+
+/// <summary>Why a channel may have missed updates (<see cref="HydrateChannel{T}.LossDetected"/>).</summary>
+public enum HydrateLossReason
+{
+    /// <summary>The transport reported messages it lost (a full subscription buffer, a client library drop): which ones is unknown.</summary>
+    TransportLoss,
+
+    /// <summary>
+    /// Messages of one sender were missed and could not be retransmitted: the sender no longer holds them, or did not
+    /// answer the requests for them.
+    /// </summary>
+    Unrecoverable,
+}
