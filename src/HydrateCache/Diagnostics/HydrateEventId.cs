@@ -133,6 +133,18 @@ public static class HydrateEventId
     /// <summary>NATS transport: Unsubscribing from the server failed while a subscription was disposed.</summary>
     public const int NatsUnsubscribeFailed = 6012;
 
+    /// <summary>NATS transport: A subscription that NATS.Net ended (not disposed) is down; it is subscribed again with backoff.</summary>
+    public const int NatsSubscriptionDown = 6013;
+
+    /// <summary>NATS transport: An attempt to subscribe again failed; retried after a delay.</summary>
+    public const int NatsResubscribeFailed = 6014;
+
+    /// <summary>NATS transport: A subscription that NATS.Net had ended is subscribed again and receives from now on.</summary>
+    public const int NatsResubscribed = 6015;
+
+    /// <summary>NATS transport: A subscription that NATS.Net ended cannot be subscribed again (the connection was disposed); it receives nothing more.</summary>
+    public const int NatsResubscribeAbandoned = 6016;
+
     /// <summary>Kafka transport: A Kafka client (producer or a subscription's consumer) reported an error.</summary>
     public const int KafkaClientError = 8001;
 
