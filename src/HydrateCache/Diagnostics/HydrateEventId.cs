@@ -184,8 +184,20 @@ public static class HydrateEventId
     /// <summary>Kafka transport: A handler of <c>KafkaTransport.ConnectionChanged</c> threw.</summary>
     public const int KafkaConnectionHandlerFailed = 8014;
 
-    /// <summary>Kafka transport: A subscription's consumer failed unrecoverably; the subscription stopped.</summary>
+    /// <summary>Kafka transport: A subscription's consumer failed unrecoverably; a new one is created and resumes from its position.</summary>
     public const int KafkaSubscriptionFailed = 8015;
+
+    /// <summary>Kafka transport: A subscription is down while its failed consumer is re-created (reported through ConnectionChanged).</summary>
+    public const int KafkaSubscriptionDown = 8016;
+
+    /// <summary>Kafka transport: Re-creating a subscription's consumer failed; retried after a delay.</summary>
+    public const int KafkaRecreateFailed = 8017;
+
+    /// <summary>Kafka transport: A subscription's consumer was re-created and resumed every partition from its position.</summary>
+    public const int KafkaRecreated = 8018;
+
+    /// <summary>Kafka transport: A re-created consumer's position is no longer held by the broker; the partition resumes from its earliest offset and the gap is reported as lost.</summary>
+    public const int KafkaPositionUnavailable = 8019;
 
     /// <summary>Redis transport: A connection that carries subscriptions was lost; messages published until it is back are not received.</summary>
     public const int RedisConnectionLost = 5001;
