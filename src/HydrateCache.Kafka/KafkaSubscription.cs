@@ -29,17 +29,26 @@ internal sealed class KafkaSubscription : ITransportSubscription
     private readonly TaskCompletionSource _stopped = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly ConcurrentQueue<int[]> _offeredPartitions = new();
     private readonly HashSet<int> _assigned = [];
+
+    /// <summary>
+    /// The next offset to consume per partition (<see cref="Offset.Beginning"/> for a partition added later and not read
+    /// yet). Written by the consume thread only; read by <see cref="RecreateAsync"/> after that thread has ended.
+    /// </summary>
+    private readonly Dictionary<int, long> _positions = [];
+    private readonly TransportBackoff _backoff;
     private IConsumer<Ignore, ReadOnlyMemory<byte>>? _consumer;
     private Thread? _thread;
     private int _partitionCount;
     private int _verifiedGeneration;
     private long _lastProbeTimestamp;
+    private int _recreated;
     private int _disposed;
 
     public KafkaSubscription(KafkaTransport owner, string topic, string kafkaTopic, TransportMessageHandler handler)
     {
         _owner = owner;
         _handler = handler;
+        _backoff = new TransportBackoff(owner.Options.ResubscribeBackoff);
         Topic = topic;
         KafkaTopic = kafkaTopic;
     }
@@ -52,6 +61,12 @@ internal sealed class KafkaSubscription : ITransportSubscription
 
     /// <summary>Gets the pump that runs the handler; <see langword="null"/> until <see cref="StartAsync"/> succeeded.</summary>
     public TransportSubscriptionPump? Pump { get; private set; }
+
+    /// <summary>Gets the current consumer (for tests that make it fail); <see langword="null"/> while it is re-created.</summary>
+    internal IConsumer<Ignore, ReadOnlyMemory<byte>>? Consumer => Volatile.Read(ref _consumer);
+
+    /// <summary>Gets how many times this subscription's consumer was re-created after it failed.</summary>
+    public int RecreatedCount => Volatile.Read(ref _recreated);
 
     /// <summary>Gets the last connection-error generation for which this subscription's consumer reached its partitions' leaders.</summary>
     public int VerifiedGeneration => Volatile.Read(ref _verifiedGeneration);
@@ -78,6 +93,7 @@ internal sealed class KafkaSubscription : ITransportSubscription
                     timeout,
                     cancellationToken).ConfigureAwait(false);
                 start.Add(new TopicPartitionOffset(topicPartition, new Offset(end!.Value)));
+                _positions[partition] = end.Value;
             }
 
             _consumer.IncrementalAssign(start);
@@ -89,12 +105,7 @@ internal sealed class KafkaSubscription : ITransportSubscription
             Volatile.Write(ref _partitionCount, partitions.Length);
             Volatile.Write(ref _verifiedGeneration, generation);
             Pump = new TransportSubscriptionPump(Topic, _handler, _owner.Options.SubscriptionBuffer, _owner.Logger);
-            _thread = new Thread(Run)
-            {
-                IsBackground = true,
-                Name = "hydratecache-kafka-consumer",
-            };
-            _thread.Start();
+            StartThread();
         }
         catch
         {
@@ -184,6 +195,7 @@ internal sealed class KafkaSubscription : ITransportSubscription
         var consumer = _consumer!;
         var pump = Pump!;
         var token = pump.Stopping;
+        Exception? failure = null;
         try
         {
             while (!token.IsCancellationRequested)
@@ -195,7 +207,7 @@ internal sealed class KafkaSubscription : ITransportSubscription
                 {
                     result = consumer.Consume(PollInterval);
                 }
-                catch (ConsumeException ex)
+                catch (ConsumeException ex) when (!ex.Error.IsFatal && ex.Error.Code != ErrorCode.Local_Fatal)
                 {
                     _owner.Logger.ConsumeFailed(KafkaTopic, ex.Error.Code.ToString(), ex.Error.Reason);
                     continue;
@@ -207,6 +219,7 @@ internal sealed class KafkaSubscription : ITransportSubscription
                 }
 
                 Post(consumer, pump, result.Message.Value, token);
+                _positions[result.Partition.Value] = result.Offset.Value + 1;
             }
         }
         catch (OperationCanceledException) when (token.IsCancellationRequested)
@@ -215,8 +228,9 @@ internal sealed class KafkaSubscription : ITransportSubscription
         }
         catch (Exception ex)
         {
-            // The consumer broke (a fatal error): the subscription ends. Nothing may escape a dedicated thread.
-            _owner.Logger.SubscriptionFailed(ex, Topic, KafkaTopic);
+            // The consumer broke (a fatal error): it is replaced by a new one that resumes from the positions reached.
+            // Nothing may escape a dedicated thread.
+            failure = ex;
         }
         finally
         {
@@ -237,7 +251,113 @@ internal sealed class KafkaSubscription : ITransportSubscription
             {
             }
 
+            if (failure is not null && !token.IsCancellationRequested)
+            {
+                _owner.Logger.SubscriptionFailed(failure, Topic, KafkaTopic);
+                _ = RecreateAsync(failure, token);
+            }
+            else
+            {
+                _stopped.TrySetResult();
+            }
+        }
+    }
+
+    private void StartThread()
+    {
+        _thread = new Thread(Run)
+        {
+            IsBackground = true,
+            Name = "hydratecache-kafka-consumer",
+        };
+        _thread.Start();
+    }
+
+    /// <summary>
+    /// Replaces a failed consumer: reported as a loss of connection, then a new consumer is created (retried with
+    /// backoff), assigned every partition at the position the old one had reached, and consumed on a new thread. What the
+    /// broker still holds is therefore replayed and nothing is lost; positions the broker no longer holds (deleted by
+    /// retention) are counted as lost and reported in band, and the partition resumes from its earliest offset.
+    /// </summary>
+    private async Task RecreateAsync(Exception failure, CancellationToken token)
+    {
+        _owner.OnSubscriptionFailed(this, failure);
+        try
+        {
+            await _backoff.RetryAsync(
+                ct => new ValueTask<bool>(Task.Run(Reassign, ct)),
+                (ex, failures, delay) =>
+                {
+                    _owner.Logger.RecreateFailed(ex, Topic, KafkaTopic, failures, (long)delay.TotalMilliseconds);
+                    return true;
+                },
+                token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (token.IsCancellationRequested)
+        {
             _stopped.TrySetResult();
+            return;
+        }
+
+        Interlocked.Increment(ref _recreated);
+        _owner.Logger.Recreated(Topic, KafkaTopic, _positions.Count);
+        StartThread();
+    }
+
+    /// <summary>Creates a consumer and assigns it every partition at its position (runs on the thread pool: the calls block).</summary>
+    private bool Reassign()
+    {
+        var generation = _owner.CurrentGeneration;
+        var consumer = _owner.CreateConsumer(KafkaTopic);
+        try
+        {
+            var start = new List<TopicPartitionOffset>(_positions.Count);
+            var resets = new List<(int Partition, long From, long To)>();
+            foreach (var (partition, next) in _positions)
+            {
+                var topicPartition = new TopicPartition(KafkaTopic, new Partition(partition));
+                if (next == Offset.Beginning.Value)
+                {
+                    start.Add(new TopicPartitionOffset(topicPartition, Offset.Beginning));
+                    continue;
+                }
+
+                var watermarks = consumer.QueryWatermarkOffsets(topicPartition, AttemptTimeout);
+                if (next < watermarks.Low.Value || next > watermarks.High.Value)
+                {
+                    // Below the earliest offset: retention deleted messages this subscription had not read. Above the end:
+                    // the partition's log is shorter than what was read (the cluster lost data). Either way, resume from
+                    // the earliest offset the broker holds.
+                    resets.Add((partition, next, watermarks.Low.Value));
+                    start.Add(new TopicPartitionOffset(topicPartition, watermarks.Low));
+                }
+                else
+                {
+                    start.Add(new TopicPartitionOffset(topicPartition, new Offset(next)));
+                }
+            }
+
+            consumer.IncrementalAssign(start);
+            long lost = 0;
+            foreach (var (partition, from, to) in resets)
+            {
+                _positions[partition] = to;
+                var gap = Math.Max(0, to - from);
+                lost += gap;
+                _owner.Logger.PositionUnavailable(Topic, KafkaTopic, partition, from, to, gap);
+            }
+
+            // Offsets the broker deleted before they were read are messages this subscription lost: counted and
+            // reported to the handler in band, where they happened.
+            Pump!.ReportLost(lost);
+            _consumer = consumer;
+            Volatile.Write(ref _verifiedGeneration, generation);
+            return true;
+        }
+        catch
+        {
+            consumer.Dispose();
+            throw;
         }
     }
 
@@ -274,6 +394,7 @@ internal sealed class KafkaSubscription : ITransportSubscription
                 {
                     // The partition appeared after this subscription started: everything on it is new.
                     added.Add(new TopicPartitionOffset(KafkaTopic, new Partition(partition), Offset.Beginning));
+                    _positions[partition] = Offset.Beginning.Value;
                 }
             }
 

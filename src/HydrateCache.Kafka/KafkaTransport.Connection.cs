@@ -25,7 +25,9 @@ public sealed partial class KafkaTransport
     /// Raised with <see langword="false"/> when the producer or a subscription's consumer reports that all brokers are down
     /// (<c>Local_AllBrokersDown</c>) or that a broker connection failed (<c>Local_Transport</c>); raised with
     /// <see langword="true"/> once the producer can read metadata again and every subscription's consumer has reached the
-    /// leaders of its partitions (probed every 250 ms). With several brokers, losing one of them is reported too, and
+    /// leaders of its partitions (probed every 250 ms). A subscription whose consumer failed (a fatal error) is reported
+    /// with <see langword="false"/> too, and the <see langword="true"/> then also waits until its new consumer is assigned
+    /// (it resumes from where the old one stopped). With several brokers, losing one of them is reported too, and
     /// recovery then means the partitions' (possibly new) leaders are reachable. Subscriptions continue from their position,
     /// so messages stored while disconnected are still delivered. Raised on a librdkafka or transport thread; handlers must not block.
     /// </remarks>
@@ -89,6 +91,30 @@ public sealed partial class KafkaTransport
         if (error.Code is ErrorCode.Local_AllBrokersDown or ErrorCode.Local_Transport)
         {
             MarkDisconnected(error);
+        }
+    }
+
+    /// <summary>
+    /// A subscription's consumer failed and is being re-created: the transport is not fully connected until it is, so this
+    /// is reported like a connection loss; the recovery loop reports <see langword="true"/> once the new consumer runs.
+    /// </summary>
+    internal void OnSubscriptionFailed(KafkaSubscription subscription, Exception exception)
+    {
+        lock (_stateLock)
+        {
+            _generation++;
+            if (!_connected || Volatile.Read(ref _disposed) != 0)
+            {
+                return;
+            }
+
+            _connected = false;
+            Logger.SubscriptionDown(subscription.Topic, subscription.KafkaTopic);
+            RaiseConnectionChanged(false, new KafkaTransportException($"The consumer of Kafka topic '{subscription.KafkaTopic}' failed; it is being re-created: {exception.Message}", exception, isTransient: true));
+            if (_recovery.IsCompleted)
+            {
+                _recovery = RecoverAsync(_stoppingToken);
+            }
         }
     }
 

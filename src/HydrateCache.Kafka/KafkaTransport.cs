@@ -43,7 +43,11 @@ namespace HydrateCache.Kafka;
 /// <para><b>Connection.</b> librdkafka reconnects by itself. <see cref="ConnectionChanged"/> reports <see langword="false"/>
 /// when a client of this transport reports that all brokers are down or that a broker connection failed, and
 /// <see langword="true"/> once the producer reaches the cluster again and every subscription's consumer reaches the
-/// leaders of its partitions (its subscription then fetches again from where it stopped).</para>
+/// leaders of its partitions (its subscription then fetches again from where it stopped). A subscription whose consumer
+/// fails unrecoverably (a fatal error) is reported the same way while a new consumer is created
+/// (<see cref="KafkaTransportOptions.ResubscribeBackoff"/>) and resumes from the position the old one had reached, so
+/// nothing the broker still holds is lost; offsets the broker deleted meanwhile (retention) are counted as lost and
+/// reported in band (<see cref="TransportMessage.LostBefore"/>).</para>
 /// <para><b>Threads.</b> Each subscription has a dedicated thread that consumes into a <see cref="TransportSubscriptionPump"/>,
 /// which invokes its handler serially, in order.
 /// The transport creates and owns all its Kafka clients: one producer, one consumer per subscription.</para>
@@ -102,6 +106,12 @@ public sealed partial class KafkaTransport : ITransport
     public long HandlerFailureCount => _pumpTotals.HandlerFailures;
 
     internal KafkaTransportOptions Options => _options;
+
+    /// <summary>Gets the live subscriptions (for tests).</summary>
+    internal ICollection<KafkaSubscription> Subscriptions => _subscriptions.Keys;
+
+    /// <summary>Gets how many times a subscription's consumer was re-created after it failed (for tests).</summary>
+    internal int RecreatedConsumerCount => _subscriptions.Keys.Sum(s => s.RecreatedCount);
 
     internal ILogger Logger => _logger;
 
@@ -244,6 +254,8 @@ public sealed partial class KafkaTransport : ITransport
         ArgumentOutOfRangeException.ThrowIfLessThan(options.SubscribeTimeout, TimeSpan.FromMilliseconds(1), "options.SubscribeTimeout");
         ArgumentNullException.ThrowIfNull(options.SubscriptionBuffer, "options.SubscriptionBuffer");
         options.SubscriptionBuffer.Validate("options.SubscriptionBuffer");
+        ArgumentNullException.ThrowIfNull(options.ResubscribeBackoff, "options.ResubscribeBackoff");
+        options.ResubscribeBackoff.Validate("options.ResubscribeBackoff");
         if (options.PartitionDiscoveryInterval != Timeout.InfiniteTimeSpan)
         {
             ArgumentOutOfRangeException.ThrowIfLessThan(options.PartitionDiscoveryInterval, TimeSpan.FromMilliseconds(1), "options.PartitionDiscoveryInterval");
@@ -263,6 +275,7 @@ public sealed partial class KafkaTransport : ITransport
             SubscribeTimeout = options.SubscribeTimeout,
             PartitionDiscoveryInterval = options.PartitionDiscoveryInterval,
             SubscriptionBuffer = options.SubscriptionBuffer.Clone(),
+            ResubscribeBackoff = options.ResubscribeBackoff.Clone(),
             LoggerFactory = options.LoggerFactory,
         };
         foreach (var (key, value) in options.ClientConfig)

@@ -90,6 +90,18 @@ public sealed class KafkaTransportOptions
     /// </remarks>
     public SubscriptionBufferOptions SubscriptionBuffer { get; set; } = new() { OverflowPolicy = TransportOverflowPolicy.Wait };
 
+    /// <summary>
+    /// Gets or sets the delays between attempts to re-create a subscription's consumer after it failed unrecoverably (a
+    /// fatal librdkafka error, or its consume thread ended by an unexpected error).
+    /// </summary>
+    /// <value>Defaults to the <see cref="TransportBackoffOptions"/> defaults: 100 ms, doubling up to 30 seconds, each delay
+    /// jittered between half and all of its step.</value>
+    /// <remarks>The new consumer resumes every partition from the position the old one had reached, so messages the broker
+    /// still holds are delivered; positions the broker no longer holds (deleted by retention) are counted as lost, reported
+    /// in band, and the partition resumes from its earliest offset. Ordinary disconnects do not re-create consumers:
+    /// librdkafka reconnects by itself.</remarks>
+    public TransportBackoffOptions ResubscribeBackoff { get; set; } = new();
+
     /// <summary>Gets or sets the logger factory for connection changes, client errors, librdkafka's own log and handler failures.</summary>
     /// <value>Defaults to none (no logging).</value>
     public ILoggerFactory? LoggerFactory { get; set; }

@@ -54,10 +54,26 @@ internal static partial class Log
     public static partial void ClientLog(this ILogger logger, LogLevel level, string client, string facility, string text);
 
     [LoggerMessage(EventId = HydrateEventId.KafkaSubscriptionFailed, EventName = nameof(HydrateEventId.KafkaSubscriptionFailed), Level = LogLevel.Error,
-        Message = "The subscription to topic '{Topic}' (Kafka topic '{KafkaTopic}') stopped after an unrecoverable consumer error; subscribe again")]
+        Message = "The consumer of the subscription to topic '{Topic}' (Kafka topic '{KafkaTopic}') failed unrecoverably; a new consumer is created and resumes from its position")]
     public static partial void SubscriptionFailed(this ILogger logger, Exception exception, string topic, string kafkaTopic);
 
     [LoggerMessage(EventId = HydrateEventId.KafkaConnectionHandlerFailed, EventName = nameof(HydrateEventId.KafkaConnectionHandlerFailed), Level = LogLevel.Error,
         Message = "A ConnectionChanged handler of the Kafka transport threw")]
     public static partial void ConnectionHandlerFailed(this ILogger logger, Exception exception);
+
+    [LoggerMessage(EventId = HydrateEventId.KafkaSubscriptionDown, EventName = nameof(HydrateEventId.KafkaSubscriptionDown), Level = LogLevel.Warning,
+        Message = "The subscription to topic '{Topic}' (Kafka topic '{KafkaTopic}') is down while its consumer is re-created")]
+    public static partial void SubscriptionDown(this ILogger logger, string topic, string kafkaTopic);
+
+    [LoggerMessage(EventId = HydrateEventId.KafkaRecreateFailed, EventName = nameof(HydrateEventId.KafkaRecreateFailed), Level = LogLevel.Warning,
+        Message = "Re-creating the consumer of topic '{Topic}' (Kafka topic '{KafkaTopic}') failed ({Failures} consecutive failures); retrying in {DelayMs} ms")]
+    public static partial void RecreateFailed(this ILogger logger, Exception exception, string topic, string kafkaTopic, int failures, long delayMs);
+
+    [LoggerMessage(EventId = HydrateEventId.KafkaRecreated, EventName = nameof(HydrateEventId.KafkaRecreated), Level = LogLevel.Information,
+        Message = "The consumer of topic '{Topic}' (Kafka topic '{KafkaTopic}') was re-created and resumed its {PartitionCount} partitions from their positions")]
+    public static partial void Recreated(this ILogger logger, string topic, string kafkaTopic, int partitionCount);
+
+    [LoggerMessage(EventId = HydrateEventId.KafkaPositionUnavailable, EventName = nameof(HydrateEventId.KafkaPositionUnavailable), Level = LogLevel.Warning,
+        Message = "Partition {Partition} of Kafka topic '{KafkaTopic}' (topic '{Topic}') no longer holds offset {Position}; resuming from its earliest offset {Earliest} ({Lost} messages lost)")]
+    public static partial void PositionUnavailable(this ILogger logger, string topic, string kafkaTopic, int partition, long position, long earliest, long lost);
 }

@@ -30,7 +30,7 @@ internal static partial class Log
     public static partial void Unsubscribed(this ILogger logger, string topic, long lost);
 
     [LoggerMessage(EventId = HydrateEventId.NatsSubscriptionEnded, EventName = nameof(HydrateEventId.NatsSubscriptionEnded), Level = LogLevel.Warning,
-        Message = "The NATS subscription of topic '{Topic}' ended without being disposed ({Reason}); it receives nothing more")]
+        Message = "The NATS subscription of topic '{Topic}' ended without being disposed ({Reason}); it is subscribed again")]
     public static partial void SubscriptionEnded(this ILogger logger, Exception? exception, string topic, string reason);
 
     [LoggerMessage(EventId = HydrateEventId.NatsServerError, EventName = nameof(HydrateEventId.NatsServerError), Level = LogLevel.Warning,
@@ -44,4 +44,20 @@ internal static partial class Log
     [LoggerMessage(EventId = HydrateEventId.NatsUnsubscribeFailed, EventName = nameof(HydrateEventId.NatsUnsubscribeFailed), Level = LogLevel.Debug,
         Message = "Unsubscribing from NATS topic '{Topic}' failed; the subscription is closed on this side anyway")]
     public static partial void UnsubscribeFailed(this ILogger logger, Exception exception, string topic);
+
+    [LoggerMessage(EventId = HydrateEventId.NatsSubscriptionDown, EventName = nameof(HydrateEventId.NatsSubscriptionDown), Level = LogLevel.Warning,
+        Message = "The NATS subscription of topic '{Topic}' is down until it is subscribed again; messages published meanwhile do not reach it")]
+    public static partial void SubscriptionDown(this ILogger logger, string topic);
+
+    [LoggerMessage(EventId = HydrateEventId.NatsResubscribeFailed, EventName = nameof(HydrateEventId.NatsResubscribeFailed), Level = LogLevel.Warning,
+        Message = "Subscribing again to NATS topic '{Topic}' failed ({Failures} consecutive failures); retrying in {DelayMs} ms")]
+    public static partial void ResubscribeFailed(this ILogger logger, Exception exception, string topic, int failures, long delayMs);
+
+    [LoggerMessage(EventId = HydrateEventId.NatsResubscribed, EventName = nameof(HydrateEventId.NatsResubscribed), Level = LogLevel.Information,
+        Message = "The subscription of NATS topic '{Topic}' is established again (subject '{Subject}')")]
+    public static partial void Resubscribed(this ILogger logger, string topic, string subject);
+
+    [LoggerMessage(EventId = HydrateEventId.NatsResubscribeAbandoned, EventName = nameof(HydrateEventId.NatsResubscribeAbandoned), Level = LogLevel.Error,
+        Message = "The subscription of NATS topic '{Topic}' cannot be established again (was the NATS connection disposed before the transport?); it receives nothing more")]
+    public static partial void ResubscribeAbandoned(this ILogger logger, Exception exception, string topic);
 }

@@ -5,6 +5,14 @@ namespace HydrateCache.Nats;
 /// <summary>Handlers of the connection's events: connection state, drops, slow consumers, server errors.</summary>
 public sealed partial class NatsTransport
 {
+    private readonly Lock _stateLock = new();
+
+    // Guarded by _stateLock: the connection is down (reported by NATS.Net), how many subscriptions are being replaced,
+    // and what ConnectionChanged last said (true = down).
+    private bool _connectionDown;
+    private int _subscriptionsDown;
+    private bool _reportedDown;
+
     // NATS.Net raises its events one at a time from a single event task, so these handlers never run concurrently with
     // each other; they are still written to be safe if they did.
     private ValueTask OnConnectionDisconnectedAsync(object? sender, NatsEventArgs args)
@@ -12,7 +20,7 @@ public sealed partial class NatsTransport
         if (Volatile.Read(ref _disposed) == 0 && Interlocked.Exchange(ref _reportedDisconnected, 1) == 0)
         {
             _logger.ConnectionLost(args.Message, _subscriptions.Count);
-            RaiseConnectionChanged(false);
+            UpdateState(static transport => transport._connectionDown = true);
         }
 
         return ValueTask.CompletedTask;
@@ -43,7 +51,7 @@ public sealed partial class NatsTransport
         if (Volatile.Read(ref _disposed) == 0 && Interlocked.Exchange(ref _reportedDisconnected, 0) == 1)
         {
             _logger.ConnectionRestored(args.Message, _subscriptions.Count);
-            RaiseConnectionChanged(true);
+            UpdateState(static transport => transport._connectionDown = false);
         }
     }
 
@@ -82,6 +90,37 @@ public sealed partial class NatsTransport
         }
 
         return ValueTask.CompletedTask;
+    }
+
+    /// <summary>A subscription that NATS.Net ended is down until it is subscribed again: the transport is not fully connected.</summary>
+    private void OnSubscriptionLost(string topic)
+    {
+        _logger.SubscriptionDown(topic);
+        UpdateState(static transport => transport._subscriptionsDown++);
+    }
+
+    /// <summary>A replaced subscription is back (the server processed its SUB).</summary>
+    private void OnSubscriptionRestored() => UpdateState(static transport => transport._subscriptionsDown--);
+
+    /// <summary>
+    /// Changes the connection state and raises <see cref="ConnectionChanged"/> when the transport as a whole went from up
+    /// (connection open, every subscription established) to down or back. Under the state lock, so the events alternate
+    /// and arrive in the order of the changes.
+    /// </summary>
+    private void UpdateState(Action<NatsTransport> change)
+    {
+        lock (_stateLock)
+        {
+            change(this);
+            var down = _connectionDown || _subscriptionsDown > 0;
+            if (down == _reportedDown || Volatile.Read(ref _disposed) != 0)
+            {
+                return;
+            }
+
+            _reportedDown = down;
+            RaiseConnectionChanged(!down);
+        }
     }
 
     private void RaiseConnectionChanged(bool isConnected)

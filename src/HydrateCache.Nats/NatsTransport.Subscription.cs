@@ -9,10 +9,12 @@ public sealed partial class NatsTransport
     /// <summary>
     /// One subscription: the read loop copies every message of the NATS.Net subscription's channel into a
     /// <see cref="TransportSubscriptionPump"/>, the subscription's bounded buffer, which calls the handler. Messages that
-    /// NATS.Net's own client buffer drops are reported to the pump, so they are counted and reported in band too.
+    /// NATS.Net's own client buffer drops are reported to the pump, so they are counted and reported in band too. When
+    /// NATS.Net ends the subscription by itself, it is replaced (see <see cref="ResubscribeAsync"/>).
     /// </summary>
     private sealed class Subscription(NatsTransport owner, string topic, string subject, TransportMessageHandler handler) : ITransportSubscription
     {
+        private readonly TransportBackoff _backoff = new(owner._resubscribeBackoff, owner._timeProvider);
         private INatsSub<NatsMemoryOwner<byte>>? _natsSubscription;
         private Task _loop = Task.CompletedTask;
         private long _unreportedDrops;
@@ -59,7 +61,7 @@ public sealed partial class NatsTransport
         {
             if (Volatile.Read(ref _disposed) == 0)
             {
-                _loop = Task.Run(ReadLoopAsync);
+                _loop = Task.Run(RunAsync);
             }
         }
 
@@ -89,26 +91,41 @@ public sealed partial class NatsTransport
             await _loop.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
             if (_natsSubscription is { } natsSubscription)
             {
-                try
-                {
-                    await natsSubscription.DisposeAsync().ConfigureAwait(false);
-                }
-                catch (Exception ex)
-                {
-                    // NATS.Net rethrows the error that ended the subscription, or fails the UNSUB on a dead connection;
-                    // either way the subscription is closed on this side.
-                    owner._logger.UnsubscribeFailed(ex, Topic);
-                }
-
+                await DisposeNatsSubscriptionAsync(natsSubscription).ConfigureAwait(false);
                 owner.Retire(natsSubscription);
                 owner._logger.Unsubscribed(Topic, Pump.LostCount);
             }
         }
 
-        private async Task ReadLoopAsync()
+        /// <summary>
+        /// Reads the NATS.Net subscription into the pump. When NATS.Net ends it without this subscription being disposed,
+        /// subscribes again to the same subject (same pump, so the handler and the loss accounting stay) with backoff, and
+        /// reads the new one: a subscription never dies silently.
+        /// </summary>
+        private async Task RunAsync()
         {
-            var reader = _natsSubscription!.Msgs;
             var token = Pump.Stopping;
+            while (true)
+            {
+                var natsSubscription = _natsSubscription!;
+                var error = await ReadAsync(natsSubscription, token).ConfigureAwait(false);
+                if (token.IsCancellationRequested)
+                {
+                    return;
+                }
+
+                owner._logger.SubscriptionEnded(error, Topic, DescribeEnd(natsSubscription));
+                if (!await ResubscribeAsync(natsSubscription, token).ConfigureAwait(false))
+                {
+                    return;
+                }
+            }
+        }
+
+        /// <summary>Copies messages into the pump until the NATS.Net subscription ends; returns the error that ended it, if any.</summary>
+        private async Task<Exception?> ReadAsync(INatsSub<NatsMemoryOwner<byte>> natsSubscription, CancellationToken token)
+        {
+            var reader = natsSubscription.Msgs;
             try
             {
                 while (await reader.WaitToReadAsync(token).ConfigureAwait(false))
@@ -125,17 +142,15 @@ public sealed partial class NatsTransport
                     }
                 }
 
-                if (!token.IsCancellationRequested)
-                {
-                    owner._logger.SubscriptionEnded(null, Topic, DescribeEnd());
-                }
+                return null;
             }
             catch (OperationCanceledException) when (token.IsCancellationRequested)
             {
+                return null;
             }
             catch (Exception ex)
             {
-                owner._logger.SubscriptionEnded(ex, Topic, DescribeEnd());
+                return ex;
             }
             finally
             {
@@ -143,8 +158,78 @@ public sealed partial class NatsTransport
             }
         }
 
-        private string DescribeEnd() =>
-            _natsSubscription is NatsSubBase natsSubscription ? natsSubscription.EndReason.ToString() : "the message channel completed";
+        /// <summary>
+        /// Replaces an ended NATS.Net subscription: reported as a loss of connection (<see cref="ConnectionChanged"/>
+        /// <see langword="false"/>, since messages published meanwhile never reach it), then SUB + PING/PONG retried with
+        /// backoff until the server has the new subscription, then reported back (<see langword="true"/>). Gives up only
+        /// when the connection was disposed (it can never subscribe again) or the subscription is disposed.
+        /// </summary>
+        /// <returns><see langword="true"/> when the subscription is back.</returns>
+        private async Task<bool> ResubscribeAsync(INatsSub<NatsMemoryOwner<byte>> ended, CancellationToken token)
+        {
+            owner.Unregister(ended);
+            await DisposeNatsSubscriptionAsync(ended).ConfigureAwait(false);
+            owner.OnSubscriptionLost(Topic);
+            INatsSub<NatsMemoryOwner<byte>>? fresh = null;
+            try
+            {
+                await _backoff.RetryAsync(
+                    async ct =>
+                    {
+                        if (fresh is null)
+                        {
+                            await OpenAsync(ct).ConfigureAwait(false);
+                            fresh = _natsSubscription;
+                        }
+
+                        // The PONG proves the server processed the SUB: what is published from now on is delivered.
+                        await owner._connection.PingAsync(ct).ConfigureAwait(false);
+                        return true;
+                    },
+                    (ex, failures, delay) =>
+                    {
+                        if (ex is ObjectDisposedException)
+                        {
+                            return false;
+                        }
+
+                        owner._logger.ResubscribeFailed(ex, Topic, failures, (long)delay.TotalMilliseconds);
+                        return true;
+                    },
+                    token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (token.IsCancellationRequested)
+            {
+                return false;
+            }
+            catch (Exception ex)
+            {
+                owner._logger.ResubscribeAbandoned(ex, Topic);
+                return false;
+            }
+
+            Interlocked.Increment(ref owner._resubscriptions);
+            owner._logger.Resubscribed(Topic, subject);
+            owner.OnSubscriptionRestored();
+            return true;
+        }
+
+        private async ValueTask DisposeNatsSubscriptionAsync(INatsSub<NatsMemoryOwner<byte>> natsSubscription)
+        {
+            try
+            {
+                await natsSubscription.DisposeAsync().ConfigureAwait(false);
+            }
+            catch (Exception ex)
+            {
+                // NATS.Net rethrows the error that ended the subscription, or fails the UNSUB on a dead connection;
+                // either way the subscription is closed on this side.
+                owner._logger.UnsubscribeFailed(ex, Topic);
+            }
+        }
+
+        private static string DescribeEnd(INatsSub<NatsMemoryOwner<byte>> natsSubscription) =>
+            natsSubscription is NatsSubBase natsSub ? natsSub.EndReason.ToString() : "the message channel completed";
 
         /// <summary>Returns the pooled buffers of messages still queued when the loop stops (they are discarded).</summary>
         private static void DisposeBuffered(ChannelReader<NatsMsg<NatsMemoryOwner<byte>>> reader)

@@ -70,6 +70,7 @@ public sealed partial class NatsTransport : ITransport
     private readonly INatsConnection _connection;
     private readonly string _prefix;
     private readonly SubscriptionBufferOptions _subscriptionBuffer;
+    private readonly TransportBackoffOptions _resubscribeBackoff;
     private readonly int _clientBufferCapacity;
     private readonly NatsSubOpts _subscriptionOptions;
     private readonly ILogger _logger;
@@ -83,6 +84,7 @@ public sealed partial class NatsTransport : ITransport
     private Task _lastQueuedPublish = Task.CompletedTask;
     private int _queuedPublishes;
     private int _reportedDisconnected;
+    private long _resubscriptions;
     private int _disposed;
 
     /// <summary>Initializes a new instance of the <see cref="NatsTransport"/> class over <paramref name="connection"/>.</summary>
@@ -92,8 +94,8 @@ public sealed partial class NatsTransport : ITransport
     /// </param>
     /// <param name="options">The options; defaults when <see langword="null"/>.</param>
     /// <exception cref="ArgumentException"><see cref="NatsTransportOptions.TopicPrefix"/> is not a valid subject prefix.</exception>
-    /// <exception cref="ArgumentNullException"><see cref="NatsTransportOptions.SubscriptionBuffer"/> is <see langword="null"/>.</exception>
-    /// <exception cref="ArgumentOutOfRangeException">An option of <see cref="NatsTransportOptions.SubscriptionBuffer"/> is out of range.</exception>
+    /// <exception cref="ArgumentNullException"><see cref="NatsTransportOptions.SubscriptionBuffer"/> or <see cref="NatsTransportOptions.ResubscribeBackoff"/> is <see langword="null"/>.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">An option of <see cref="NatsTransportOptions.SubscriptionBuffer"/> or <see cref="NatsTransportOptions.ResubscribeBackoff"/> is out of range.</exception>
     public NatsTransport(INatsConnection connection, NatsTransportOptions? options = null)
         : this(connection, options, TimeProvider.System, ClientBufferCapacity)
     {
@@ -107,12 +109,15 @@ public sealed partial class NatsTransport : ITransport
         options ??= new NatsTransportOptions();
         ArgumentNullException.ThrowIfNull(options.SubscriptionBuffer, "options.SubscriptionBuffer");
         options.SubscriptionBuffer.Validate("options.SubscriptionBuffer");
+        ArgumentNullException.ThrowIfNull(options.ResubscribeBackoff, "options.ResubscribeBackoff");
+        options.ResubscribeBackoff.Validate("options.ResubscribeBackoff");
         ArgumentOutOfRangeException.ThrowIfLessThan(clientBufferCapacity, 1);
         NatsSubject.ValidatePrefix(options.TopicPrefix, connection.Opts.SubjectEncoding);
 
         _connection = connection;
         _prefix = options.TopicPrefix;
         _subscriptionBuffer = options.SubscriptionBuffer.Clone();
+        _resubscribeBackoff = options.ResubscribeBackoff.Clone();
         _clientBufferCapacity = clientBufferCapacity;
         _timeProvider = timeProvider;
         _logger = (options.LoggerFactory ?? NullLoggerFactory.Instance).CreateLogger<NatsTransport>();
@@ -139,7 +144,12 @@ public sealed partial class NatsTransport : ITransport
     /// <remarks>
     /// Raised with <see langword="false"/> when NATS.Net reports the connection lost, and with <see langword="true"/> when it
     /// is open again and the server has processed the resubscriptions (a PING/PONG round trip, at most 5 s). The first
-    /// connect is not reported. Handlers run on NATS.Net's event task: they must not block; exceptions are logged.
+    /// connect is not reported. A subscription that NATS.Net ends by itself (not disposed) counts as lost too: it is
+    /// reported with <see langword="false"/> and, once it is subscribed again (retried with
+    /// <see cref="NatsTransportOptions.ResubscribeBackoff"/>), with <see langword="true"/>. The events alternate: one
+    /// <see langword="false"/> while anything is down, one <see langword="true"/> when the connection and every
+    /// subscription are back. Handlers run on NATS.Net's event task or a subscription's task: they must not block;
+    /// exceptions are logged.
     /// </remarks>
     public event EventHandler<TransportConnectionEventArgs>? ConnectionChanged;
 
@@ -158,6 +168,13 @@ public sealed partial class NatsTransport : ITransport
 
     /// <summary>Gets the number of delivered messages whose handler threw (each one is logged; the subscription continues).</summary>
     public long HandlerFailureCount => _pumpTotals.HandlerFailures;
+
+    /// <summary>Gets how many times a subscription that NATS.Net had ended was subscribed again (for tests).</summary>
+    internal long ResubscriptionCount => Interlocked.Read(ref _resubscriptions);
+
+    /// <summary>Gets the NATS.Net subscriptions of the live subscriptions (for tests that end one the way NATS.Net would).</summary>
+    internal IReadOnlyList<INatsSub<NatsMemoryOwner<byte>>> NatsSubscriptions =>
+        [.. _subscriptions.Keys.OfType<INatsSub<NatsMemoryOwner<byte>>>()];
 
     /// <inheritdoc />
     /// <exception cref="ArgumentException"><paramref name="topic"/> is empty or not a valid literal NATS subject (whitespace, control characters, wildcards <c>*</c>/<c>&gt;</c>, empty tokens, over 4,000 bytes).</exception>
@@ -374,6 +391,9 @@ public sealed partial class NatsTransport : ITransport
         _pumpTotals.Track(subscription.Pump);
         _subscriptions[natsSubscription] = subscription;
     }
+
+    /// <summary>Forgets an ended NATS.Net subscription that is being replaced; its pump stays tracked.</summary>
+    private void Unregister(object natsSubscription) => _subscriptions.TryRemove(natsSubscription, out _);
 
     /// <summary>Removes a disposed subscription, keeping its final counts in the transport's totals.</summary>
     private void Retire(object natsSubscription)

@@ -41,6 +41,19 @@ public sealed class NatsTransportOptions
     /// </remarks>
     public SubscriptionBufferOptions SubscriptionBuffer { get; set; } = new();
 
+    /// <summary>
+    /// Gets or sets the delays between attempts to subscribe again when NATS.Net ends a subscription that was not disposed
+    /// (for example after an error while handing it a message). Connection losses are not affected: NATS.Net reconnects
+    /// and resubscribes by itself (<c>NatsOpts.ReconnectWaitMin</c>/<c>ReconnectWaitMax</c>).
+    /// </summary>
+    /// <value>
+    /// Defaults to the <see cref="TransportBackoffOptions"/> defaults: 100 ms, doubling up to 30 seconds, each delay
+    /// jittered between half and all of its step. Read (and copied) when the transport is created.
+    /// </value>
+    /// <remarks>While such a subscription is down, the transport reports <see cref="NatsTransport.ConnectionChanged"/>
+    /// <see langword="false"/>; when it is back, <see langword="true"/> (messages published meanwhile did not reach it).</remarks>
+    public TransportBackoffOptions ResubscribeBackoff { get; set; } = new();
+
     /// <summary>Gets or sets the logger factory for connection changes, lost messages and handler failures.</summary>
     /// <value>Defaults to none (no logging). NATS.Net logs through its own <c>NatsOpts.LoggerFactory</c>.</value>
     public ILoggerFactory? LoggerFactory { get; set; }

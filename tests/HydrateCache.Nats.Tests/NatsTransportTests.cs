@@ -413,6 +413,8 @@ public class NatsTransportTests : IAsyncLifetime
         Assert.Throws<ArgumentOutOfRangeException>(() => new NatsTransport(connection, new NatsTransportOptions { SubscriptionBuffer = new SubscriptionBufferOptions { MaxMessages = 0 } }));
         Assert.Throws<ArgumentOutOfRangeException>(() => new NatsTransport(connection, new NatsTransportOptions { SubscriptionBuffer = new SubscriptionBufferOptions { MaxBytes = 0 } }));
         Assert.Throws<ArgumentNullException>(() => new NatsTransport(connection, new NatsTransportOptions { SubscriptionBuffer = null! }));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new NatsTransport(connection, new NatsTransportOptions { ResubscribeBackoff = new TransportBackoffOptions { InitialDelay = TimeSpan.Zero } }));
+        Assert.Throws<ArgumentNullException>(() => new NatsTransport(connection, new NatsTransportOptions { ResubscribeBackoff = null! }));
     }
 
     [Fact]
@@ -425,6 +427,8 @@ public class NatsTransportTests : IAsyncLifetime
         Assert.Equal(64L * 1024 * 1024, options.SubscriptionBuffer.MaxBytes);
         Assert.Equal(TransportOverflowPolicy.DropOldest, options.SubscriptionBuffer.OverflowPolicy);
         Assert.Null(options.LoggerFactory);
+        Assert.Equal(TimeSpan.FromMilliseconds(100), options.ResubscribeBackoff.InitialDelay);
+        Assert.Equal(TimeSpan.FromSeconds(30), options.ResubscribeBackoff.MaxDelay);
         Assert.Equal(64 * 1024, NatsTransport.ClientBufferCapacity);
     }
 

@@ -142,6 +142,18 @@ public static class HydrateEventId
     /// <summary>NATS transport: Unsubscribing from the server failed while a subscription was disposed.</summary>
     public const int NatsUnsubscribeFailed = 6012;
 
+    /// <summary>NATS transport: A subscription that NATS.Net ended (not disposed) is down; it is subscribed again with backoff.</summary>
+    public const int NatsSubscriptionDown = 6013;
+
+    /// <summary>NATS transport: An attempt to subscribe again failed; retried after a delay.</summary>
+    public const int NatsResubscribeFailed = 6014;
+
+    /// <summary>NATS transport: A subscription that NATS.Net had ended is subscribed again and receives from now on.</summary>
+    public const int NatsResubscribed = 6015;
+
+    /// <summary>NATS transport: A subscription that NATS.Net ended cannot be subscribed again (the connection was disposed); it receives nothing more.</summary>
+    public const int NatsResubscribeAbandoned = 6016;
+
     /// <summary>Kafka transport: A Kafka client (producer or a subscription's consumer) reported an error.</summary>
     public const int KafkaClientError = 8001;
 
@@ -181,8 +193,20 @@ public static class HydrateEventId
     /// <summary>Kafka transport: A handler of <c>KafkaTransport.ConnectionChanged</c> threw.</summary>
     public const int KafkaConnectionHandlerFailed = 8014;
 
-    /// <summary>Kafka transport: A subscription's consumer failed unrecoverably; the subscription stopped.</summary>
+    /// <summary>Kafka transport: A subscription's consumer failed unrecoverably; a new one is created and resumes from its position.</summary>
     public const int KafkaSubscriptionFailed = 8015;
+
+    /// <summary>Kafka transport: A subscription is down while its failed consumer is re-created (reported through ConnectionChanged).</summary>
+    public const int KafkaSubscriptionDown = 8016;
+
+    /// <summary>Kafka transport: Re-creating a subscription's consumer failed; retried after a delay.</summary>
+    public const int KafkaRecreateFailed = 8017;
+
+    /// <summary>Kafka transport: A subscription's consumer was re-created and resumed every partition from its position.</summary>
+    public const int KafkaRecreated = 8018;
+
+    /// <summary>Kafka transport: A re-created consumer's position is no longer held by the broker; the partition resumes from its earliest offset and the gap is reported as lost.</summary>
+    public const int KafkaPositionUnavailable = 8019;
 
     /// <summary>Redis transport: A connection that carries subscriptions was lost; messages published until it is back are not received.</summary>
     public const int RedisConnectionLost = 5001;
