@@ -9,9 +9,6 @@ namespace HydrateCache;
 /// </summary>
 internal sealed class ChannelRecovery : IAsyncDisposable
 {
-    /// <summary>How long to wait before subscribing to the control topic again after a failure, at most.</summary>
-    private static readonly TimeSpan MaxSubscribeBackoff = TimeSpan.FromSeconds(30);
-
     /// <summary>Slack on a receiver's start time in first-contact requests: the sender's clock may differ a little.</summary>
     private const long SinceSlackMs = 1000;
 
@@ -130,41 +127,38 @@ internal sealed class ChannelRecovery : IAsyncDisposable
         return _subscribed.Task;
     }
 
+    /// <summary>Subscribes to the control topic, retrying with backoff until it succeeds or recovery is disposed.</summary>
     private async Task SubscribeAsync(CancellationToken cancellationToken)
     {
-        var backoff = TimeSpan.FromMilliseconds(100);
-        while (!cancellationToken.IsCancellationRequested)
+        try
         {
-            try
-            {
-                var subscription = await _transport.SubscribeAsync(ControlTopic, OnControlAsync, cancellationToken).ConfigureAwait(false);
-                lock (_lock)
+            var subscription = await new TransportBackoff(timeProvider: _timeProvider).RetryAsync(
+                token => _transport.SubscribeAsync(ControlTopic, OnControlAsync, token),
+                (ex, _, delay) =>
                 {
-                    if (!_disposed.IsCancellationRequested)
-                    {
-                        _subscription = subscription;
-                        subscription = null;
-                    }
-                }
-
-                if (subscription is not null)
+                    _logger.RecoverySubscribeFailed(ex, _host.Name, ControlTopic, delay);
+                    return true;
+                },
+                cancellationToken).ConfigureAwait(false);
+            lock (_lock)
+            {
+                if (!_disposed.IsCancellationRequested)
                 {
-                    await subscription.DisposeAsync().ConfigureAwait(false);
+                    _subscription = subscription;
+                    subscription = null;
                 }
+            }
 
-                _subscribed.TrySetResult();
-                return;
-            }
-            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            if (subscription is not null)
             {
-                return;
+                await subscription.DisposeAsync().ConfigureAwait(false);
             }
-            catch (Exception ex)
-            {
-                _logger.RecoverySubscribeFailed(ex, _host.Name, ControlTopic, backoff);
-                await Task.Delay(backoff, _timeProvider, cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-                backoff = TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, MaxSubscribeBackoff.Ticks));
-            }
+
+            _subscribed.TrySetResult();
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // Disposed before the subscription was made.
         }
     }
 

@@ -45,6 +45,11 @@ public sealed class InMemoryTransport : ITransport
     /// <summary>Gets the number of messages published through this bus.</summary>
     public long PublishedCount => Interlocked.Read(ref _published);
 
+    /// <summary>Gets the number of live subscriptions of <paramref name="topic"/> on this bus.</summary>
+    /// <param name="topic">The topic.</param>
+    /// <returns>The count; 0 for a topic nobody subscribes to.</returns>
+    public int GetSubscriberCount(string topic) => _topics.TryGetValue(topic, out var subscriptions) ? subscriptions.Items.Length : 0;
+
     /// <inheritdoc />
     public async ValueTask PublishAsync(string topic, ReadOnlyMemory<byte> message, CancellationToken cancellationToken = default)
     {

@@ -1,0 +1,222 @@
+using HydrateCache.TestKit;
+
+namespace HydrateCache.Tests.Recovery;
+
+/// <summary>Loss recovery of <see cref="HydrateChannel{T}"/> end to end on the in-memory bus, with losses injected per receiver.</summary>
+[TestSuite("BVT"), TestProvider("InMemory"), TestArea("Recovery")]
+public class ChannelRecoveryTests : IAsyncLifetime
+{
+    private readonly InMemoryTransport _bus = new();
+    private readonly List<HydrateChannel<string>> _channels = [];
+    private readonly CancellationTokenSource _stop = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
+    private readonly List<Task> _hydrating = [];
+
+    private static CancellationToken Token => TestContext.Current.CancellationToken;
+
+    private HydrateChannel<string> NewChannel(ITransport transport, Action<HydrateChannelOptions<string>>? configure = null)
+    {
+        var options = new HydrateChannelOptions<string>();
+        options.Recovery.HeartbeatInterval = TimeSpan.FromMilliseconds(100);
+        options.Recovery.NakDelay = TimeSpan.FromMilliseconds(50);
+        options.Recovery.NakRetryInterval = TimeSpan.FromSeconds(1);
+        options.Recovery.RetransmitHoldoff = TimeSpan.FromMilliseconds(500);
+        configure?.Invoke(options);
+        var channel = new HydrateChannel<string>(transport, "prices", options);
+        _channels.Add(channel);
+        return channel;
+    }
+
+    private async Task<(HydrateChannel<string> Channel, LocalHydratedCache<string> Cache)> NewReceiverAsync(ITransport transport, Action<HydrateChannelOptions<string>>? configure = null)
+    {
+        var channel = NewChannel(transport, configure);
+        var cache = new LocalHydratedCache<string>();
+        await channel.StartRecoveryAsync(Token);
+        var subscribed = _bus.GetSubscriberCount(channel.Topic);
+        _hydrating.Add(channel.HydrateAsync(cache, _stop.Token));
+        await Eventually.TrueAsync(() => _bus.GetSubscriberCount(channel.Topic) > subscribed, "the receiver subscribed");
+        return (channel, cache);
+    }
+
+    public ValueTask InitializeAsync() => ValueTask.CompletedTask;
+
+    public async ValueTask DisposeAsync()
+    {
+        await _stop.CancelAsync();
+        await Task.WhenAll(_hydrating);
+        foreach (var channel in _channels)
+        {
+            await channel.DisposeAsync();
+        }
+
+        await _bus.DisposeAsync();
+        _stop.Dispose();
+        GC.SuppressFinalize(this);
+    }
+
+    [Fact]
+    public async Task LostTail_ThreeReceiversMissTheSameRange_EachMessageIsRetransmittedOnce()
+    {
+        var publisher = NewChannel(_bus);
+        var receivers = new List<(HydrateChannel<string> Channel, LocalHydratedCache<string> Cache, LossyTransport Transport)>();
+        for (var i = 0; i < 3; i++)
+        {
+            var lossy = new LossyTransport(_bus, sequence => sequence > 5);
+            var (channel, cache) = await NewReceiverAsync(lossy);
+            receivers.Add((channel, cache, lossy));
+        }
+
+        for (var i = 1; i <= 10; i++)
+        {
+            await publisher.PublishAsync($"k{i}", $"v{i}", cancellationToken: Token);
+        }
+
+        await Eventually.TrueAsync(() => receivers.All(r => r.Cache.Count == 10), "every receiver holds all ten");
+
+        Assert.All(receivers, r => Assert.Equal(5, r.Transport.Killed));
+        Assert.All(receivers, r => Assert.Equal(5, r.Channel.Statistics.Recovered));
+
+        // One retransmission per lost message, not one per receiver: the hold-off (500 ms) outlasts every receiver's request.
+        Assert.Equal(5, publisher.Statistics.Retransmitted);
+        Assert.InRange(receivers.Sum(r => r.Channel.Statistics.RetransmitRequests), 1, 3);
+    }
+
+    [Fact]
+    public async Task MissedRange_SenderNoLongerHoldsIt_LossDetectedRaisedAndCountedAsUnrecovered()
+    {
+        var publisher = NewChannel(_bus, o => o.Recovery.RetransmitWindowMessages = 5);
+        var lossy = new LossyTransport(_bus, sequence => sequence is >= 3 and <= 7);
+        var (receiver, cache) = await NewReceiverAsync(lossy);
+        var losses = new List<HydrateLossEventArgs>();
+        receiver.LossDetected += (_, e) =>
+        {
+            lock (losses)
+            {
+                losses.Add(e);
+            }
+        };
+
+        for (var i = 1; i <= 20; i++)
+        {
+            await publisher.PublishAsync($"k{i}", $"v{i}", cancellationToken: Token);
+        }
+
+        await Eventually.TrueAsync(() => receiver.Statistics.Unrecovered == 5, "the five evicted messages were given up");
+
+        Assert.Equal(5, lossy.Killed);
+        Assert.Equal(15, cache.Count);
+        var loss = Assert.Single(losses);
+        Assert.Equal(HydrateLossReason.Unrecoverable, loss.Reason);
+        Assert.Equal(publisher.SenderId, loss.SenderId);
+        Assert.Equal(5, loss.Count);
+        Assert.Equal(0UL, receiver.MissingSequences);
+    }
+
+    [Fact]
+    public async Task PublishOnlyChannel_LaggingClock_LearnsTheClustersVersionsFromHeartbeats()
+    {
+        var lagging = new OffsetTimeProvider(TimeSpan.FromSeconds(-20));
+        var writer = NewChannel(_bus);
+        var laggingWriter = NewChannel(_bus, o => o.TimeProvider = lagging);
+        var (_, cache) = await NewReceiverAsync(_bus);
+
+        await writer.PublishAsync("k", "first", cancellationToken: Token);
+        await laggingWriter.StartRecoveryAsync(Token);
+        await Eventually.TrueAsync(() => writer.Statistics.HeartbeatsSent > 0, "the writer sent a heartbeat");
+        await Task.Delay(100, Token);
+        await laggingWriter.PublishAsync("k", "second", cancellationToken: Token);
+
+        // Without the heartbeat, "second" would be versioned 20 s before "first" and rejected as stale.
+        await Eventually.TrueAsync(() => cache.TryGet("k", out var value) && value == "second", "the later write wins");
+    }
+
+    [Fact]
+    public async Task FirstContact_ReceiverJoinsAfterTheSenderPublished_NothingFromBeforeIsRetransmitted()
+    {
+        var publisher = NewChannel(_bus);
+        for (var i = 1; i <= 10; i++)
+        {
+            await publisher.PublishAsync($"k{i}", $"v{i}", cancellationToken: Token);
+        }
+
+        await Task.Delay(1100, Token);
+        var (receiver, cache) = await NewReceiverAsync(_bus);
+        await Eventually.TrueAsync(() => receiver.Statistics.RetransmitRequests > 0, "the receiver asked about the sender it heard of");
+        await Eventually.TrueAsync(() => receiver.MissingSequences == 0, "the sender's floor cleared what came before");
+
+        Assert.Equal(0, publisher.Statistics.Retransmitted);
+        Assert.Equal(0, receiver.Statistics.Unrecovered);
+        Assert.Equal(0, cache.Count);
+    }
+
+    [Fact]
+    public async Task FirstContact_EveryMessageOfANewSenderLost_RecoveredFromItsHeartbeat()
+    {
+        var lossy = new LossyTransport(_bus, _ => true);
+        var (receiver, cache) = await NewReceiverAsync(lossy);
+        var publisher = NewChannel(_bus);
+        for (var i = 1; i <= 3; i++)
+        {
+            await publisher.PublishAsync($"k{i}", $"v{i}", cancellationToken: Token);
+        }
+
+        await Eventually.TrueAsync(() => cache.Count == 3, "the receiver recovered the sender's only messages");
+
+        Assert.Equal(3, lossy.Killed);
+        Assert.Equal(3, publisher.Statistics.Retransmitted);
+    }
+
+    [Fact]
+    public async Task ControlTopic_HostileFrames_AreCountedDrops_AndRecoveryKeepsWorking()
+    {
+        var publisher = NewChannel(_bus);
+        var lossy = new LossyTransport(_bus, sequence => sequence == 2);
+        var (receiver, cache) = await NewReceiverAsync(lossy);
+        var random = new Random(11);
+        for (var i = 0; i < 50; i++)
+        {
+            var garbage = new byte[random.Next(0, 64)];
+            random.NextBytes(garbage);
+            await _bus.PublishAsync(receiver.ControlTopic!, garbage, Token);
+        }
+
+        await _bus.PublishAsync(receiver.ControlTopic!, publisher.Encode(publisher.CreateUpsert("x", "update on the control topic")), Token);
+        await publisher.PublishAsync("k1", "v1", cancellationToken: Token);
+        await publisher.PublishAsync("k2", "v2", cancellationToken: Token);
+
+        await Eventually.TrueAsync(() => cache.Count == 2, "the lost update was recovered after the garbage");
+        await Eventually.TrueAsync(() => receiver.Statistics.Dropped >= 51, "every hostile control frame was counted");
+        Assert.Equal(1, lossy.Killed);
+    }
+
+    [Fact]
+    public async Task Disabled_NoControlTopicSubscription_NoHeartbeats()
+    {
+        var publisher = NewChannel(_bus, o => o.Recovery.Enabled = false);
+        await publisher.PublishAsync("k", "v", cancellationToken: Token);
+        await Task.Delay(300, Token);
+
+        Assert.Null(publisher.ControlTopic);
+        Assert.Equal(0, _bus.GetSubscriberCount("prices" + ".control"));
+        Assert.Equal(0, publisher.Statistics.HeartbeatsSent);
+    }
+
+    [Fact]
+    public async Task Dispose_StopsHeartbeatsAndLeavesTheControlTopic()
+    {
+        var publisher = NewChannel(_bus);
+        await publisher.PublishAsync("k", "v", cancellationToken: Token);
+        await Eventually.TrueAsync(() => publisher.Statistics.HeartbeatsSent > 0 && _bus.GetSubscriberCount(publisher.ControlTopic!) == 1, "the publisher runs recovery");
+
+        await publisher.DisposeAsync();
+        var sent = publisher.Statistics.HeartbeatsSent;
+        await Task.Delay(300, Token);
+
+        Assert.Equal(sent, publisher.Statistics.HeartbeatsSent);
+        Assert.Equal(0, _bus.GetSubscriberCount(publisher.ControlTopic!));
+    }
+
+    private sealed class OffsetTimeProvider(TimeSpan offset) : TimeProvider
+    {
+        public override DateTimeOffset GetUtcNow() => System.GetUtcNow() + offset;
+    }
+}
