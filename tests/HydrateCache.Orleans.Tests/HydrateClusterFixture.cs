@@ -1,6 +1,7 @@
 using HydrateCache.Kafka;
 using HydrateCache.Nats;
 using HydrateCache.Orleans.Grains;
+using HydrateCache.Orleans.Runtime;
 using HydrateCache.Postgres;
 using HydrateCache.Redis;
 using HydrateCache.TestKit;
@@ -88,6 +89,10 @@ public abstract class HydrateClusterFixture : IAsyncLifetime
 
     public IEnumerable<(SiloAddress Silo, ILocalHydratedCache<T> Cache)> Caches<T>() =>
         ActiveSilos.Select(s => (s, CacheOn<T>(s))).ToList();
+
+    /// <summary>Gets the receive statistics of <typeparamref name="T"/>'s channel on each active silo.</summary>
+    public IReadOnlyList<HydrateChannelStatistics> StatisticsOnActiveSilos<T>(string channel) =>
+        [.. ActiveSilos.Select(silo => Cluster.GetSiloServiceProvider(silo).GetRequiredKeyedService<HydrateChannelRuntime<T>>(channel).TypedChannel.Statistics)];
 
     /// <summary>Counts the worker grain activations (of every channel) on each silo, through the management grain.</summary>
     public async Task<IReadOnlyDictionary<SiloAddress, int>> WorkerActivationsPerSiloAsync()

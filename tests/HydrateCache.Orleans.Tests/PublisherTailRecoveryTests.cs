@@ -1,0 +1,73 @@
+using System.Diagnostics;
+using HydrateCache.TestKit;
+
+namespace HydrateCache.Orleans.Tests;
+
+/// <summary>
+/// A plain .NET publisher (a <see cref="HydrateChannel{T}"/> outside the cluster, on its own transport client) whose
+/// last updates never reach the broker, and which then goes quiet: no silo has them, so peer repair cannot help. Its
+/// heartbeats reveal the lost tail to every silo, which ask for it, and the publisher's retransmit window brings every
+/// silo to its final state. The test ends with the loss: nothing is written after it.
+/// </summary>
+public abstract class PublisherTailRecoveryTests<TFixture> : IClassFixture<TFixture>
+    where TFixture : HydrateClusterFixture
+{
+    private readonly TFixture _fixture;
+
+    protected PublisherTailRecoveryTests(TFixture fixture)
+    {
+        // No server: skip locally, fail on CI.
+        fixture.EnsureAvailable();
+        _fixture = fixture;
+    }
+
+    [Fact]
+    public async Task PlainPublisherLosesItsTailAndGoesQuiet_EverySiloConverges_ByRetransmission()
+    {
+        var token = TestContext.Current.CancellationToken;
+        const int Keys = 40;
+        const ulong Tail = 10;
+        var prefix = $"tail-{Guid.NewGuid():N}-";
+        var lossy = new LossyTransport(await _fixture.ConnectAsync(), sequence => sequence > Keys - Tail) { LosesPublished = true };
+        var options = new HydrateChannelOptions<PriceRecord> { TopicPrefix = _fixture.TopicPrefix };
+        await using var publisher = new HydrateChannel<PriceRecord>(lossy, HydrateClusterFixture.PricesChannel, options);
+        var recoveredBefore = _fixture.StatisticsOnActiveSilos<PriceRecord>(HydrateClusterFixture.PricesChannel).Sum(s => s.Recovered);
+
+        for (var i = 0; i < Keys; i++)
+        {
+            await publisher.PublishAsync(prefix + i, new PriceRecord(prefix + i, i), cancellationToken: token);
+        }
+
+        var started = Stopwatch.GetTimestamp();
+
+        // The fault happened: the last ten updates never reached the broker, so no silo (and no peer) has them.
+        Assert.Equal((long)Tail, lossy.Killed);
+
+        await Eventually.TrueAsync(
+            () => _fixture.Caches<PriceRecord>().All(c => Enumerable.Range(0, Keys).All(i => c.Cache.TryGet(prefix + i, out var p) && p.Value == i)),
+            "every silo holds every update of the publisher",
+            TimeSpan.FromSeconds(30));
+        var converged = Stopwatch.GetElapsedTime(started);
+
+        var silos = _fixture.StatisticsOnActiveSilos<PriceRecord>(HydrateClusterFixture.PricesChannel);
+        var recovered = silos.Sum(s => s.Recovered) - recoveredBefore;
+        Console.WriteLine($"{typeof(TFixture).Name}: publisher lost its last {Tail} of {Keys} updates, retransmitted {publisher.Statistics.Retransmitted} after {silos.Sum(s => s.RetransmitRequests)} requests from {silos.Count} silos, {recovered} recovered, converged {converged.TotalMilliseconds:F0} ms after the last publish");
+        Assert.True(recovered >= (long)Tail * silos.Count, $"every silo recovers the tail: {recovered} recovered");
+        Assert.True(publisher.Statistics.Retransmitted >= (long)Tail, $"the publisher retransmitted {publisher.Statistics.Retransmitted}");
+    }
+}
+
+[TestSuite("Functional"), TestProvider("InMemory"), TestArea("Convergence")]
+public sealed class InMemoryPublisherTailRecoveryTests(InMemoryClusterFixture fixture) : PublisherTailRecoveryTests<InMemoryClusterFixture>(fixture);
+
+[TestSuite("Functional"), TestProvider("Redis"), TestArea("Convergence")]
+public sealed class RedisPublisherTailRecoveryTests(RedisClusterFixture fixture) : PublisherTailRecoveryTests<RedisClusterFixture>(fixture);
+
+[TestSuite("Functional"), TestProvider("Nats"), TestArea("Convergence")]
+public sealed class NatsPublisherTailRecoveryTests(NatsClusterFixture fixture) : PublisherTailRecoveryTests<NatsClusterFixture>(fixture);
+
+[TestSuite("Functional"), TestProvider("Postgres"), TestArea("Convergence")]
+public sealed class PostgresPublisherTailRecoveryTests(PostgresClusterFixture fixture) : PublisherTailRecoveryTests<PostgresClusterFixture>(fixture);
+
+[TestSuite("Functional"), TestProvider("Kafka"), TestArea("Convergence")]
+public sealed class KafkaPublisherTailRecoveryTests(KafkaClusterFixture fixture) : PublisherTailRecoveryTests<KafkaClusterFixture>(fixture);
