@@ -32,4 +32,8 @@ internal static partial class Log
     [LoggerMessage(EventId = HydrateEventId.OrleansRepairFailed, EventName = nameof(HydrateEventId.OrleansRepairFailed), Level = LogLevel.Warning,
         Message = "HydrateCache channel '{Channel}' on silo {Silo} could not read the cache of silo {Peer} ({Reason})")]
     public static partial void RepairFailed(this ILogger logger, Exception exception, string channel, SiloAddress silo, SiloAddress peer, string reason);
+
+    [LoggerMessage(EventId = HydrateEventId.OrleansSourceLoadFailed, EventName = nameof(HydrateEventId.OrleansSourceLoadFailed), Level = LogLevel.Warning,
+        Message = "Loading channel '{Channel}' of silo {Silo} from its source ({Reason}) failed; it is tried again later")]
+    public static partial void SourceLoadFailed(this ILogger logger, Exception exception, string channel, SiloAddress silo, string reason);
 }

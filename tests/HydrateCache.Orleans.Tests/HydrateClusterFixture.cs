@@ -31,6 +31,9 @@ public abstract class HydrateClusterFixture : IAsyncLifetime
 
     public InProcessTestCluster Cluster { get; private set; } = null!;
 
+    /// <summary>Gets the prices channel's system of record, shared by every silo of this cluster (one database).</summary>
+    public DictionarySource<PriceRecord> PriceSource { get; } = new();
+
     /// <summary>Gets why the cluster could not start (no server), or <see langword="null"/> when it runs.</summary>
     public string? Unavailable { get; private set; }
 
@@ -77,7 +80,7 @@ public abstract class HydrateClusterFixture : IAsyncLifetime
     {
         AddTransport(hydrate);
         hydrate
-            .AddChannel<PriceRecord>(PricesChannel, Transport)
+            .AddChannel<PriceRecord>(PricesChannel, Transport, (_, options) => options.Source = PriceSource)
             .AddChannel<int>(StockChannel, Transport)
             .Configure(options => options.TopicPrefix = TopicPrefix);
     }

@@ -55,6 +55,50 @@ public abstract class PublisherTailRecoveryTests<TFixture> : IClassFixture<TFixt
         Assert.True(recovered >= (long)Tail * silos.Count, $"every silo recovers the tail: {recovered} recovered");
         Assert.True(publisher.Statistics.Retransmitted >= (long)Tail, $"the publisher retransmitted {publisher.Statistics.Retransmitted}");
     }
+
+    [Fact]
+    public async Task PublisherNoLongerHoldsItsLostTail_EverySiloLoadsFromTheSource()
+    {
+        var token = TestContext.Current.CancellationToken;
+        const int Keys = 30;
+        const ulong Tail = 10;
+        var prefix = $"source-{Guid.NewGuid():N}-";
+        var lossy = new LossyTransport(await _fixture.ConnectAsync(), sequence => sequence > Keys - Tail) { LosesPublished = true };
+        var options = new HydrateChannelOptions<PriceRecord> { TopicPrefix = _fixture.TopicPrefix };
+        options.Recovery.RetransmitWindowMessages = 1;
+        await using var publisher = new HydrateChannel<PriceRecord>(lossy, HydrateClusterFixture.PricesChannel, options);
+        var before = _fixture.StatisticsOnActiveSilos<PriceRecord>(HydrateClusterFixture.PricesChannel);
+        var (unrecoveredBefore, loadedBefore, repairedBefore, loadsBefore) = (before.Sum(s => s.Unrecovered), before.Sum(s => s.Loaded), before.Sum(s => s.Repaired), _fixture.PriceSource.Loads);
+
+        // Write-through: the system of record first, then the broadcast; the last ten broadcasts are lost, and the
+        // publisher's window holds only the very last, so nine of them can be neither retransmitted nor copied from a peer.
+        for (var i = 0; i < Keys; i++)
+        {
+            _fixture.PriceSource.Write(prefix + i, new PriceRecord(prefix + i, i));
+            await publisher.PublishAsync(prefix + i, new PriceRecord(prefix + i, i), cancellationToken: token);
+        }
+
+        var started = Stopwatch.GetTimestamp();
+        Assert.Equal((long)Tail, lossy.Killed);
+
+        await Eventually.TrueAsync(
+            () => _fixture.Caches<PriceRecord>().All(c => Enumerable.Range(0, Keys).All(i => c.Cache.TryGet(prefix + i, out var p) && p.Value == i)),
+            "every silo holds every update of the publisher",
+            TimeSpan.FromSeconds(30));
+        var converged = Stopwatch.GetElapsedTime(started);
+
+        var silos = _fixture.StatisticsOnActiveSilos<PriceRecord>(HydrateClusterFixture.PricesChannel);
+        var unrecovered = silos.Sum(s => s.Unrecovered) - unrecoveredBefore;
+        var loaded = silos.Sum(s => s.Loaded) - loadedBefore;
+        var repaired = silos.Sum(s => s.Repaired) - repairedBefore;
+        var loads = _fixture.PriceSource.Loads - loadsBefore;
+        Console.WriteLine($"{typeof(TFixture).Name}: publisher lost its last {Tail} updates and held 1; {unrecovered} given up by {silos.Count} silos, {loads} source loads, {loaded} entries loaded, {repaired} copied from peers, converged {converged.TotalMilliseconds:F0} ms after the last publish");
+        Assert.True(unrecovered >= ((long)Tail - 1) * silos.Count, $"every silo gave up the evicted updates: {unrecovered}");
+
+        // The source was the only copy of the nine: some silo loaded them from it; the others from it too, or from that silo.
+        Assert.True(loaded >= (long)Tail - 1, $"the evicted updates came from the source: {loaded} loaded");
+        Assert.True(loaded + repaired >= ((long)Tail - 1) * silos.Count, $"{loaded} loaded + {repaired} copied");
+    }
 }
 
 [TestSuite("Functional"), TestProvider("InMemory"), TestArea("Convergence")]

@@ -12,15 +12,20 @@ namespace HydrateCache.Orleans.Convergence;
 /// peer (warm start), a channel whose transport reconnected or reported lost messages is repaired from every peer, and
 /// a periodic anti-entropy round compares each channel with a random peer. All of them compare per-bucket digests and
 /// copy only the buckets that differ, applying by version, so nothing newer is ever rolled back and updates that
-/// arrive meanwhile through the transport are kept.
+/// arrive meanwhile through the transport are kept. A channel with an <see cref="IHydrationSource{T}"/> is loaded from
+/// it when no peer can warm it (the first silo of a cluster, or none answering in time) and after a loss that
+/// retransmission could not repair (every silo may have missed it).
 /// </summary>
 internal sealed class HydrateSiloSynchronizer : ILifecycleParticipant<ISiloLifecycle>
 {
     /// <summary>Buckets of a digest: 256 × 8 bytes per comparison, and a differing bucket holds 1/256 of the keys.</summary>
     internal const int DigestBuckets = 256;
 
-    /// <summary>How long a warm start waits before asking the peers again when none answered.</summary>
+    /// <summary>How long a warm start waits before asking the peers (or the source) again when none answered, at first.</summary>
     private static readonly TimeSpan WarmStartRetryDelay = TimeSpan.FromMilliseconds(200);
+
+    /// <summary>The longest a warm start waits between two rounds of asking.</summary>
+    private static readonly TimeSpan MaxWarmStartRetryDelay = TimeSpan.FromSeconds(5);
 
     /// <summary>A burst of triggers (a reconnect, then the losses it reports) becomes one repair after this pause.</summary>
     private static readonly TimeSpan RepairCoalescing = TimeSpan.FromMilliseconds(250);
@@ -35,6 +40,7 @@ internal sealed class HydrateSiloSynchronizer : ILifecycleParticipant<ISiloLifec
     private readonly TimeProvider _timeProvider;
     private readonly ILogger _logger;
     private readonly ConcurrentDictionary<string, string> _pendingRepairs = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, bool> _pendingSourceLoads = new(StringComparer.Ordinal);
     private readonly SemaphoreSlim _repairRequested = new(0);
     private readonly CancellationTokenSource _stopping = new();
     private readonly List<Action> _detach = [];
@@ -109,7 +115,15 @@ internal sealed class HydrateSiloSynchronizer : ILifecycleParticipant<ISiloLifec
     {
         foreach (var channel in _channels)
         {
-            Action<string> onLoss = c => RequestRepair(c, "the transport lost messages");
+            Action<string, HydrateLossReason> onLoss = (c, reason) =>
+            {
+                if (reason == HydrateLossReason.Unrecoverable && channel.HasSource)
+                {
+                    _pendingSourceLoads[c] = true;
+                }
+
+                RequestRepair(c, reason == HydrateLossReason.Unrecoverable ? "messages could not be retransmitted" : "the transport lost messages");
+            };
             channel.LossDetected += onLoss;
             _detach.Add(() => channel.LossDetected -= onLoss);
         }
@@ -142,14 +156,26 @@ internal sealed class HydrateSiloSynchronizer : ILifecycleParticipant<ISiloLifec
     {
         var started = _timeProvider.GetTimestamp();
         var limit = _options.WarmStartTimeout > TimeSpan.Zero ? _options.WarmStartTimeout : TimeSpan.FromSeconds(30);
+        var retry = new TransportBackoff(new TransportBackoffOptions { InitialDelay = WarmStartRetryDelay, MaxDelay = MaxWarmStartRetryDelay }, _timeProvider);
         while (!_stopping.IsCancellationRequested)
         {
             var peers = Peers();
-            if (peers.Count == 0)
+            if (peers.Count == 0 && !channel.HasSource)
             {
                 channel.MarkWarm();
                 _logger.WarmStartCompleted(channel.Channel, _silo, 0, "no peer (first silo)", 0);
                 return;
+            }
+
+            if (peers.Count == 0 || _timeProvider.GetElapsedTime(started) >= limit)
+            {
+                // The first silo of a cluster, or no peer answered in time: the system of record is the only copy left.
+                if (await TryLoadFromSourceAsync(channel, "warm start") is { } loaded)
+                {
+                    channel.MarkWarm();
+                    _logger.WarmStartCompleted(channel.Channel, _silo, loaded, "the source", (long)_timeProvider.GetElapsedTime(started).TotalMilliseconds);
+                    return;
+                }
             }
 
             foreach (var peer in peers)
@@ -162,12 +188,12 @@ internal sealed class HydrateSiloSynchronizer : ILifecycleParticipant<ISiloLifec
                 }
             }
 
-            if (_timeProvider.GetElapsedTime(started) >= limit)
+            if (_timeProvider.GetElapsedTime(started) >= limit && !channel.HasSource)
             {
                 return;
             }
 
-            await Task.Delay(WarmStartRetryDelay, _timeProvider, _stopping.Token).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing | ConfigureAwaitOptions.ContinueOnCapturedContext);
+            await Task.Delay(retry.NextDelay(), _timeProvider, _stopping.Token).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing | ConfigureAwaitOptions.ContinueOnCapturedContext);
         }
     }
 
@@ -216,6 +242,26 @@ internal sealed class HydrateSiloSynchronizer : ILifecycleParticipant<ISiloLifec
             {
                 await TrySyncAsync(channel, peer, reason);
             }
+
+            // Retransmission failed, so every silo may have missed it: only the system of record can tell.
+            if (_pendingSourceLoads.TryRemove(channel.Channel, out _))
+            {
+                await TryLoadFromSourceAsync(channel, reason);
+            }
+        }
+    }
+
+    /// <summary>Loads a channel from its source; null when it failed (logged).</summary>
+    private async Task<int?> TryLoadFromSourceAsync(IHydrateChannelRuntime channel, string reason)
+    {
+        try
+        {
+            return await channel.LoadFromSourceAsync(_stopping.Token);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException || !_stopping.IsCancellationRequested)
+        {
+            _logger.SourceLoadFailed(ex, channel.Channel, _silo, reason);
+            return null;
         }
     }
 

@@ -49,7 +49,13 @@ internal interface IHydrateChannelRuntime
     /// Raised when the channel may have missed updates for good: the transport reported lost messages, or loss recovery
     /// could not get them retransmitted (<see cref="HydrateChannel{T}.LossDetected"/>).
     /// </summary>
-    event Action<string>? LossDetected;
+    event Action<string, HydrateLossReason>? LossDetected;
+
+    /// <summary>Gets a value indicating whether the channel has an <see cref="IHydrationSource{T}"/>.</summary>
+    bool HasSource { get; }
+
+    /// <summary>Loads the silo cache from the channel's source; returns how many entries changed it.</summary>
+    Task<int> LoadFromSourceAsync(CancellationToken cancellationToken);
 
     /// <summary>Starts the receiving side of the channel's loss recovery (heartbeats and retransmission requests).</summary>
     void StartRecovery();
@@ -106,7 +112,8 @@ internal sealed class HydrateChannelRuntime<T> : IHydrateChannelRuntime, IDispos
         channelOptions.LocalCache = Cache;
         var transport = services.GetRequiredKeyedService<TransportHandle>(registration.Transport).Transport;
         TypedChannel = new HydrateChannel<T>(transport, channel, channelOptions);
-        TypedChannel.LossDetected += (_, _) => LossDetected?.Invoke(Channel);
+        HasSource = channelOptions.Source is not null;
+        TypedChannel.LossDetected += (_, e) => LossDetected?.Invoke(Channel, e.Reason);
     }
 
     public string Channel { get; }
@@ -120,7 +127,11 @@ internal sealed class HydrateChannelRuntime<T> : IHydrateChannelRuntime, IDispos
     /// <summary>Gets the silo-local cache; <see langword="null"/> on a cluster client.</summary>
     public LocalHydratedCache<T>? Cache { get; }
 
-    public event Action<string>? LossDetected;
+    public event Action<string, HydrateLossReason>? LossDetected;
+
+    public bool HasSource { get; }
+
+    public Task<int> LoadFromSourceAsync(CancellationToken cancellationToken) => TypedChannel.LoadFromSourceAsync(RequireCache(), cancellationToken);
 
     public bool IsWarm => Cache?.IsWarm ?? true;
 

@@ -33,6 +33,7 @@ public sealed class HydrateChannel<T> : IAsyncDisposable
     private readonly ILogger _logger;
     private readonly LogRateLimiter _dropLog;
     private readonly ChannelRecovery? _recovery;
+    private readonly IHydrationSource<T>? _source;
     private long _sequence;
 
     /// <summary>Initializes a new instance of the <see cref="HydrateChannel{T}"/> class.</summary>
@@ -64,6 +65,7 @@ public sealed class HydrateChannel<T> : IAsyncDisposable
         _maxClockSkewMs = options.MaxClockSkew == Timeout.InfiniteTimeSpan ? -1 : Math.Max(1, options.MaxClockSkew.Ticks / TimeSpan.TicksPerMillisecond);
         _logger = (options.LoggerFactory ?? NullLoggerFactory.Instance).CreateLogger<HydrateChannel<T>>();
         _dropLog = LogRateLimiter.PerDropReason(_timeProvider, options.DropLogInterval);
+        _source = options.Source;
         if (options.Recovery.Enabled)
         {
             options.Recovery.Validate();
@@ -188,15 +190,20 @@ public sealed class HydrateChannel<T> : IAsyncDisposable
             return;
         }
 
-        await SubscribeCoreAsync((message, token) => DeliverAsync(message, handler, token), cancellationToken).ConfigureAwait(false);
+        await SubscribeCoreAsync((message, token) => DeliverAsync(message, handler, token), null, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Subscribes to the channel and applies every update to <paramref name="cache"/> until cancelled.</summary>
     /// <param name="cache">The cache to keep hydrated.</param>
     /// <param name="cancellationToken">Stops the subscription.</param>
     /// <returns>A task that completes once the subscription has stopped after cancellation.</returns>
-    /// <remarks>Each received message goes through <see cref="Apply(TransportMessage, LocalHydratedCache{T})"/>, the receive
-    /// pipeline the Orleans integration uses too.</remarks>
+    /// <remarks>
+    /// <para>Each received message goes through <see cref="Apply(TransportMessage, LocalHydratedCache{T})"/>, the receive
+    /// pipeline the Orleans integration uses too.</para>
+    /// <para>With a <see cref="HydrateChannelOptions{T}.Source"/>, the cache is loaded from it once subscribed (so nothing
+    /// published meanwhile is lost or rolled back) and marked warm, and loaded again after each <see cref="LossDetected"/>,
+    /// at most once per <see cref="MinSourceReloadInterval"/>; a failing load is logged and retried with backoff.</para>
+    /// </remarks>
     public Task HydrateAsync(LocalHydratedCache<T> cache, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(cache);
@@ -206,7 +213,108 @@ public sealed class HydrateChannel<T> : IAsyncDisposable
                 Apply(message, cache);
                 return ValueTask.CompletedTask;
             },
+            _source is null ? null : token => RunSourceAsync(cache, token),
             cancellationToken);
+    }
+
+    /// <summary>The shortest time between two loads from the source that <see cref="HydrateAsync"/> makes after losses.</summary>
+    public static readonly TimeSpan MinSourceReloadInterval = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// Loads <paramref name="cache"/> from the configured <see cref="HydrateChannelOptions{T}.Source"/>, applying every
+    /// entry with one version taken from this channel's clock before the load starts (see <see cref="IHydrationSource{T}"/>).
+    /// Entries that changed the cache are counted in <see cref="HydrateChannelStatistics.Loaded"/>.
+    /// </summary>
+    /// <param name="cache">The cache to load.</param>
+    /// <param name="cancellationToken">A token to cancel the load.</param>
+    /// <returns>How many entries changed the cache.</returns>
+    /// <exception cref="InvalidOperationException">No source is configured.</exception>
+    public async Task<int> LoadFromSourceAsync(LocalHydratedCache<T> cache, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(cache);
+        var source = _source ?? throw new InvalidOperationException($"Channel '{Name}' has no source: set HydrateChannelOptions<T>.Source.");
+        var started = _timeProvider.GetTimestamp();
+        var version = _clock.Next();
+        var changed = 0;
+        var read = 0;
+        var held = new ArrayBufferWriter<byte>();
+        var loaded = new ArrayBufferWriter<byte>();
+        await foreach (var entry in source.LoadAsync(cancellationToken).WithCancellation(cancellationToken).ConfigureAwait(false))
+        {
+            read++;
+            if (cache.TryGetEntry(entry.Key, out var current) && current.Ttl == entry.Ttl && EncodesEqual(current.Value, entry.Value, held, loaded))
+            {
+                // Already current: re-versioning it would only make the copies of other silos look different.
+                continue;
+            }
+
+            var result = cache.Apply(new TypedMessage<T>(entry.Key, MessageKind.Upsert, entry.Value, entry.Ttl, version, SenderId, 0));
+            if (result is HydrateApplyResult.Applied or HydrateApplyResult.Expired)
+            {
+                changed++;
+            }
+        }
+
+        Statistics.OnLoaded(changed);
+        _logger.SourceLoaded(Name, read, changed, (long)_timeProvider.GetElapsedTime(started).TotalMilliseconds);
+        return changed;
+    }
+
+    /// <summary>Compares two values by their encoding: the codec, not <see cref="object.Equals(object)"/>, defines what reaches a cache.</summary>
+    private bool EncodesEqual(T left, T right, ArrayBufferWriter<byte> leftBuffer, ArrayBufferWriter<byte> rightBuffer)
+    {
+        leftBuffer.ResetWrittenCount();
+        rightBuffer.ResetWrittenCount();
+        Codec.Encode(left, leftBuffer);
+        Codec.Encode(right, rightBuffer);
+        return leftBuffer.WrittenSpan.SequenceEqual(rightBuffer.WrittenSpan);
+    }
+
+    /// <summary>Loads from the source once subscribed, then after every loss, until cancelled.</summary>
+    private async Task RunSourceAsync(LocalHydratedCache<T> cache, CancellationToken cancellationToken)
+    {
+        using var lost = new SemaphoreSlim(0, 1);
+        EventHandler<HydrateLossEventArgs> onLoss = (_, _) =>
+        {
+            if (lost.CurrentCount == 0)
+            {
+                try
+                {
+                    lost.Release();
+                }
+                catch (SemaphoreFullException)
+                {
+                    // Already signalled.
+                }
+            }
+        };
+        LossDetected += onLoss;
+        try
+        {
+            var backoff = new TransportBackoff(timeProvider: _timeProvider);
+            while (!cancellationToken.IsCancellationRequested)
+            {
+                await backoff.RetryAsync(
+                    token => new ValueTask<int>(LoadFromSourceAsync(cache, token)),
+                    (ex, failures, delay) =>
+                    {
+                        _logger.SourceLoadFailed(ex, Name, failures, delay);
+                        return true;
+                    },
+                    cancellationToken).ConfigureAwait(false);
+                cache.MarkWarm();
+                await lost.WaitAsync(cancellationToken).ConfigureAwait(false);
+                await Task.Delay(MinSourceReloadInterval, _timeProvider, cancellationToken).ConfigureAwait(false);
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // Stopped.
+        }
+        finally
+        {
+            LossDetected -= onLoss;
+        }
     }
 
     /// <summary>
@@ -276,8 +384,8 @@ public sealed class HydrateChannel<T> : IAsyncDisposable
     /// <returns>A task that completes when recovery has stopped.</returns>
     public ValueTask DisposeAsync() => _recovery?.DisposeAsync() ?? ValueTask.CompletedTask;
 
-    /// <summary>Holds a transport subscription of this channel's topic until cancelled.</summary>
-    private async Task SubscribeCoreAsync(TransportMessageHandler handler, CancellationToken cancellationToken)
+    /// <summary>Holds a transport subscription of this channel's topic until cancelled, running <paramref name="whileSubscribed"/> once it is made.</summary>
+    private async Task SubscribeCoreAsync(TransportMessageHandler handler, Func<CancellationToken, Task>? whileSubscribed, CancellationToken cancellationToken)
     {
         if (cancellationToken.IsCancellationRequested)
         {
@@ -299,6 +407,11 @@ public sealed class HydrateChannel<T> : IAsyncDisposable
         _logger.ChannelSubscribed(Name, Topic, SenderId);
         try
         {
+            if (whileSubscribed is not null)
+            {
+                await whileSubscribed(cancellationToken).ConfigureAwait(false);
+            }
+
             await Task.Delay(Timeout.InfiniteTimeSpan, cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         }
         finally

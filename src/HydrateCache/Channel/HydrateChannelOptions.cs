@@ -53,6 +53,14 @@ public sealed class HydrateChannelOptions<T>
     /// <value>On by default; see <see cref="HydrateRecoveryOptions"/>.</value>
     public HydrateRecoveryOptions Recovery { get; } = new();
 
+    /// <summary>
+    /// Gets or sets the system of record to load the channel from when no other copy can repair it: at the start of
+    /// <see cref="HydrateChannel{T}.HydrateAsync"/>, and after <see cref="HydrateChannel{T}.LossDetected"/> (the Orleans
+    /// integration: when a silo has no peer to warm from, and after a loss retransmission could not repair).
+    /// </summary>
+    /// <value>Defaults to none.</value>
+    public IHydrationSource<T>? Source { get; set; }
+
     /// <summary>Gets or sets the clock for message versions and TTL checks.</summary>
     /// <value>Defaults to <see cref="TimeProvider.System"/>.</value>
     public TimeProvider TimeProvider { get; set; } = TimeProvider.System;

@@ -13,6 +13,7 @@ public sealed class HydrateChannelStatistics
     private long _duplicates;
     private long _repaired;
     private long _recovered;
+    private long _loaded;
     private long _unrecovered;
     private long _retransmitted;
     private long _retransmitRequests;
@@ -67,6 +68,9 @@ public sealed class HydrateChannelStatistics
     /// <summary>Gets the bytes of control messages (heartbeats, requests, replies) this instance sent; retransmitted updates are not included.</summary>
     public long ControlBytesSent => Interlocked.Read(ref _controlBytesSent);
 
+    /// <summary>Gets the number of entries loaded from the channel's <see cref="IHydrationSource{T}"/> that changed the cache.</summary>
+    public long Loaded => Interlocked.Read(ref _loaded);
+
     /// <summary>Gets the number of received frames dropped for any reason.</summary>
     public long Dropped
     {
@@ -106,6 +110,8 @@ public sealed class HydrateChannelStatistics
     }
 
     internal void OnRepaired() => Interlocked.Increment(ref _repaired);
+
+    internal void OnLoaded(long count) => Interlocked.Add(ref _loaded, count);
 
     internal void OnRecovered(long count) => Interlocked.Add(ref _recovered, count);
 

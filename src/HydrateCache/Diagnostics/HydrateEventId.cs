@@ -28,6 +28,12 @@ public static class HydrateEventId
     /// <summary>A heartbeat, retransmission request or retransmission could not be published (it is repeated later).</summary>
     public const int RecoveryPublishFailed = 1103;
 
+    /// <summary>A channel loaded its cache from its <see cref="IHydrationSource{T}"/>.</summary>
+    public const int SourceLoaded = 1104;
+
+    /// <summary>Loading a channel's cache from its source failed; it is retried with backoff.</summary>
+    public const int SourceLoadFailed = 1105;
+
     /// <summary>A transport subscription's handler threw; the message is skipped and the subscription continues.</summary>
     public const int SubscriptionHandlerFailed = 1501;
 
@@ -66,6 +72,9 @@ public static class HydrateEventId
 
     /// <summary>Reading a peer silo's cache failed; another peer or the next round is tried.</summary>
     public const int OrleansRepairFailed = 4008;
+
+    /// <summary>A silo could not load a channel from its source (warm start or repair); it is tried again later.</summary>
+    public const int OrleansSourceLoadFailed = 4009;
 
     /// <summary>PostgreSQL transport: listener connected.</summary>
     public const int PostgresListenerConnected = 7001;

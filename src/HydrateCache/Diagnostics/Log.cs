@@ -33,6 +33,14 @@ internal static partial class Log
         Message = "Channel '{Channel}' could not publish a loss-recovery message to '{Topic}'; it is repeated later ({Suppressed} similar failures not logged since the last message)")]
     public static partial void RecoveryPublishFailed(this ILogger logger, Exception exception, string channel, string topic, long suppressed);
 
+    [LoggerMessage(EventId = HydrateEventId.SourceLoaded, EventName = nameof(HydrateEventId.SourceLoaded), Level = LogLevel.Information,
+        Message = "Channel '{Channel}' loaded {Read} entries from its source, {Changed} of which changed the cache, in {ElapsedMs} ms")]
+    public static partial void SourceLoaded(this ILogger logger, string channel, int read, int changed, long elapsedMs);
+
+    [LoggerMessage(EventId = HydrateEventId.SourceLoadFailed, EventName = nameof(HydrateEventId.SourceLoadFailed), Level = LogLevel.Warning,
+        Message = "Channel '{Channel}' could not load from its source ({Failures} failures in a row); retrying in {Delay}")]
+    public static partial void SourceLoadFailed(this ILogger logger, Exception exception, string channel, int failures, TimeSpan delay);
+
     [LoggerMessage(EventId = HydrateEventId.SubscriptionHandlerFailed, EventName = nameof(HydrateEventId.SubscriptionHandlerFailed), Level = LogLevel.Error,
         Message = "A handler of the subscription to topic '{Topic}' threw; the message is skipped and the subscription continues")]
     public static partial void SubscriptionHandlerFailed(this ILogger logger, Exception exception, string topic);
