@@ -122,7 +122,12 @@ internal sealed class HydrateSiloSynchronizer : ILifecycleParticipant<ISiloLifec
                     _pendingSourceLoads[c] = true;
                 }
 
-                RequestRepair(c, reason == HydrateLossReason.Unrecoverable ? "messages could not be retransmitted" : "the transport lost messages");
+                RequestRepair(c, reason switch
+                {
+                    HydrateLossReason.Unrecoverable => "messages could not be retransmitted",
+                    HydrateLossReason.Reconnected => "the transport reconnected",
+                    _ => "the transport lost messages",
+                });
             };
             channel.LossDetected += onLoss;
             _detach.Add(() => channel.LossDetected -= onLoss);

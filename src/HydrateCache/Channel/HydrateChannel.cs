@@ -89,10 +89,11 @@ public sealed class HydrateChannel<T> : IAsyncDisposable
     public HydrateChannelStatistics Statistics { get; } = new();
 
     /// <summary>
-    /// Raised when this instance may have missed updates for good: the transport reported lost messages, or messages of
-    /// a sender could not be retransmitted (see <see cref="HydrateRecoveryOptions"/>). The cache may be stale until it
-    /// is repaired otherwise (the Orleans integration repairs from peer silos). Handlers run on a receive or timer thread
-    /// and must not block; an exception they throw is logged.
+    /// Raised when this instance may have missed updates for good: the transport reported lost messages, messages of a
+    /// sender could not be retransmitted (see <see cref="HydrateRecoveryOptions"/>), or, while <see cref="HydrateAsync"/>
+    /// or <see cref="SubscribeAsync"/> runs, the transport reconnected. The cache may be stale until it is repaired
+    /// otherwise (from the <see cref="HydrateChannelOptions{T}.Source"/>; the Orleans integration repairs from peer silos).
+    /// Handlers run on a receive, timer or transport thread and must not block; an exception they throw is logged.
     /// </summary>
     public event EventHandler<HydrateLossEventArgs>? LossDetected;
 
@@ -405,6 +406,14 @@ public sealed class HydrateChannel<T> : IAsyncDisposable
         }
 
         _logger.ChannelSubscribed(Name, Topic, SenderId);
+        EventHandler<TransportConnectionEventArgs> onConnectionChanged = (_, e) =>
+        {
+            if (e.IsConnected)
+            {
+                RaiseLossDetected(new HydrateLossEventArgs(Name, HydrateLossReason.Reconnected, null, 0));
+            }
+        };
+        _transport.ConnectionChanged += onConnectionChanged;
         try
         {
             if (whileSubscribed is not null)
@@ -416,6 +425,7 @@ public sealed class HydrateChannel<T> : IAsyncDisposable
         }
         finally
         {
+            _transport.ConnectionChanged -= onConnectionChanged;
             await subscription.DisposeAsync().ConfigureAwait(false);
             _logger.ChannelUnsubscribed(Name, Topic);
         }

@@ -11,4 +11,10 @@ public enum HydrateLossReason
     /// answer the requests for them.
     /// </summary>
     Unrecoverable,
+
+    /// <summary>
+    /// The transport reconnected after losing its connection: messages published meanwhile may never arrive. Loss
+    /// recovery asks for what it can tell is missing; this reason is for repairs that do not depend on it (a source reload).
+    /// </summary>
+    Reconnected,
 }

@@ -91,6 +91,40 @@ public class HydrationSourceTests
     }
 
     [Fact]
+    public async Task HydrateAsync_TransportReconnected_LossDetectedAndTheSourceReloaded()
+    {
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        await using var bus = new InMemoryTransport();
+        var transport = new ReconnectingTransport(bus);
+        var source = new DictionarySource<string>();
+        var options = new HydrateChannelOptions<string> { Source = source, TimeProvider = time };
+        options.Recovery.Enabled = false;
+        await using var channel = new HydrateChannel<string>(transport, "c", options);
+        var reasons = new List<HydrateLossReason>();
+        channel.LossDetected += (_, e) => reasons.Add(e.Reason);
+        using var cache = ColdCache();
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(Token);
+        var hydrating = channel.HydrateAsync(cache, stop.Token);
+        await cache.WhenWarmAsync(Token).WaitAsync(TimeSpan.FromSeconds(10), Token);
+
+        source.Write("published", "while disconnected");
+        transport.Reconnect();
+
+        Assert.Equal([HydrateLossReason.Reconnected], reasons);
+        await Eventually.TrueAsync(
+            () =>
+            {
+                time.Advance(TimeSpan.FromSeconds(1));
+                return cache.TryGet("published", out _);
+            },
+            "the reconnect made the channel load its source again");
+        await stop.CancelAsync();
+        await hydrating;
+        transport.Reconnect();
+        Assert.Single(reasons);
+    }
+
+    [Fact]
     public async Task HydrateAsync_SourceFails_RetriedWithBackoffAndLogged()
     {
         await using var bus = new InMemoryTransport();
@@ -119,5 +153,25 @@ public class HydrationSourceTests
         using var cache = new LocalHydratedCache<string>();
 
         await Assert.ThrowsAsync<InvalidOperationException>(() => channel.LoadFromSourceAsync(cache, Token));
+    }
+
+    /// <summary>The in-memory bus, plus a connection event a test can raise.</summary>
+    private sealed class ReconnectingTransport(InMemoryTransport bus) : ITransport
+    {
+        public event EventHandler<TransportConnectionEventArgs>? ConnectionChanged;
+
+        public void Reconnect()
+        {
+            ConnectionChanged?.Invoke(this, new TransportConnectionEventArgs(false));
+            ConnectionChanged?.Invoke(this, new TransportConnectionEventArgs(true));
+        }
+
+        public ValueTask PublishAsync(string topic, ReadOnlyMemory<byte> message, CancellationToken cancellationToken = default) =>
+            bus.PublishAsync(topic, message, cancellationToken);
+
+        public ValueTask<ITransportSubscription> SubscribeAsync(string topic, TransportMessageHandler handler, CancellationToken cancellationToken = default) =>
+            bus.SubscribeAsync(topic, handler, cancellationToken);
+
+        public ValueTask DisposeAsync() => ValueTask.CompletedTask;
     }
 }
