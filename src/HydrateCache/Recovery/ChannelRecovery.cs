@@ -90,18 +90,20 @@ internal sealed class ChannelRecovery : IAsyncDisposable
     public void OnData(Guid sender, ulong sequence)
     {
         var now = _timeProvider.GetTimestamp();
-        long? due;
+        long? due = null;
         lock (_lock)
         {
             var recovered = _tracker.Recovered;
-            _tracker.OnData(sender, sequence, now);
+            if (_tracker.OnData(sender, sequence, now))
+            {
+                due = _tracker.NextDue();
+            }
+
             if (_tracker.Recovered != recovered)
             {
                 _host.Statistics.OnRecovered(_tracker.Recovered - recovered);
                 HydrateCacheMetrics.OnRecovered(_host.Name, _tracker.Recovered - recovered);
             }
-
-            due = _tracker.NextDue();
         }
 
         if (due is { } at)

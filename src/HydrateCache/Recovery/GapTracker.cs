@@ -55,31 +55,36 @@ internal sealed class GapTracker
     public long Recovered { get; private set; }
 
     /// <summary>Records a received (or received but unusable) message.</summary>
-    public void OnData(Guid sender, ulong sequence, long now)
+    /// <returns><see langword="true"/> when it revealed a gap (a request is now due at some point).</returns>
+    public bool OnData(Guid sender, ulong sequence, long now)
     {
         if (sender == _self || sequence == 0)
         {
-            return;
+            return false;
         }
 
         if (!_senders.TryGetValue(sender, out var state))
         {
             state = Add(sender, now);
-            AddMissing(state, 1, sequence - 1, firstContact: true, now);
             state.Highest = sequence;
-            return;
+            return AddMissing(state, 1, sequence - 1, firstContact: true, now);
         }
 
         state.LastHeard = now;
         if (sequence > state.Highest)
         {
-            AddMissing(state, state.Highest + 1, sequence - 1, firstContact: false, now);
+            var from = state.Highest + 1;
             state.Highest = sequence;
-            return;
+            return AddMissing(state, from, sequence - 1, firstContact: false, now);
         }
 
         // A retransmission, or a late arrival from a transport that reorders (Kafka): either way it is no longer missing.
-        Recovered += (long)Remove(state, sequence, sequence).Removed;
+        if (state.Missing.Count > 0)
+        {
+            Recovered += (long)Remove(state, sequence, sequence).Removed;
+        }
+
+        return false;
     }
 
     /// <summary>Records a heartbeat: a later last sequence is a lost tail; anything the sender evicted is unrecoverable.</summary>
@@ -268,17 +273,17 @@ internal sealed class GapTracker
         return state;
     }
 
-    private void AddMissing(SenderState state, ulong from, ulong to, bool firstContact, long now)
+    private bool AddMissing(SenderState state, ulong from, ulong to, bool firstContact, long now)
     {
         if (from > to)
         {
-            return;
+            return false;
         }
 
         // A first contact only matters once this receiver has a start time the sender can compare with.
         if (firstContact && SubscribedSince == 0)
         {
-            return;
+            return false;
         }
 
         var delay = _delayTicks / 2 + (long)(_random.NextDouble() * (_delayTicks / 2));
@@ -287,6 +292,8 @@ internal sealed class GapTracker
         {
             MergeClosest(state.Missing);
         }
+
+        return true;
     }
 
     /// <summary>Merges the two neighbouring ranges with the smallest distance between them.</summary>
