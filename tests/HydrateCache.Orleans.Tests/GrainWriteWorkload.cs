@@ -5,12 +5,12 @@ namespace HydrateCache.Orleans.Tests;
 
 /// <summary>
 /// The writers of the convergence tests: grains spread over the silos write <c>keys</c> keys in <c>passes</c> passes
-/// (each key belongs to one writer, which writes it in order), and the last pass deletes every tenth key. A fault hook
-/// runs once in every pass, after a given number of that pass's writes, while the other writers keep going; the last
-/// fault therefore falls in the last pass and nothing is written after that pass (the test ends with the loss). A write
-/// the transport refuses during the fault is retried until it is accepted, so every key's final state is known:
-/// <see cref="WaitUntilEverySiloHoldsFinalStateAsync"/> waits until every silo holds exactly that, no key missing, none
-/// stale, no deleted key present.
+/// (each key belongs to one writer, which writes it in order; a pass starts when the previous one is done), and the last
+/// pass deletes every tenth key. A fault hook runs once in every pass, after a given number of that pass's writes, while
+/// the other writers keep going; the last fault therefore falls in the last pass and nothing is written after that pass
+/// (the test ends with the loss). A write the transport refuses during the fault is retried until it is accepted, so
+/// every key's final state is known: <see cref="WaitUntilEverySiloHoldsFinalStateAsync"/> waits until every silo holds
+/// exactly that, no key missing, none stale, no deleted key present.
 /// </summary>
 internal sealed class GrainWriteWorkload(HydrateClusterFixture fixture, int keys, int passes, int writers = 8)
 {
@@ -29,25 +29,36 @@ internal sealed class GrainWriteWorkload(HydrateClusterFixture fixture, int keys
     /// <summary>Gets when the last write was accepted.</summary>
     public long FinishedAt { get; private set; }
 
-    /// <summary>Writes every pass; <paramref name="fault"/> (given the pass number) runs after <paramref name="faultAfter"/> writes of each pass.</summary>
-    public async Task RunAsync(Func<int, Task>? fault = null, int faultAfter = 0)
+    /// <summary>
+    /// Writes every pass, one after the other. <paramref name="fault"/> (given the pass number) runs after
+    /// <paramref name="faultAfter"/> writes of each pass, while the other writers go on; <paramref name="beforePass"/>
+    /// runs before each pass, while nobody writes.
+    /// </summary>
+    public async Task RunAsync(Func<int, Task>? fault = null, int faultAfter = 0, Func<int, Task>? beforePass = null)
     {
         Assert.True(passes >= 2, "the last pass deletes keys written before");
-        var writesInPass = new int[passes];
-        await Task.WhenAll(Enumerable.Range(0, writers).Select(async writer =>
+        for (var pass = 0; pass < passes; pass++)
         {
-            for (var pass = 0; pass < passes; pass++)
+            if (beforePass is not null)
+            {
+                await beforePass(pass);
+            }
+
+            var writesInPass = 0;
+            var current = pass;
+            await Task.WhenAll(Enumerable.Range(0, writers).Select(async writer =>
             {
                 for (var i = writer; i < keys; i += writers)
                 {
-                    await WriteAsync(pass, i);
-                    if (fault is not null && Interlocked.Increment(ref writesInPass[pass]) == faultAfter)
+                    await WriteAsync(current, i);
+                    if (fault is not null && Interlocked.Increment(ref writesInPass) == faultAfter)
                     {
-                        await fault(pass);
+                        await fault(current);
                     }
                 }
-            }
-        }));
+            }));
+        }
+
         FinishedAt = Stopwatch.GetTimestamp();
     }
 
