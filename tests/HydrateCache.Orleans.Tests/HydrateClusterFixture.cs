@@ -203,7 +203,7 @@ public class InMemoryClusterFixture : HydrateClusterFixture
 }
 
 /// <summary>Every silo has its own <see cref="PostgresTransport"/> (its own LISTEN connection) on one PostgreSQL server.</summary>
-public sealed class PostgresClusterFixture : HydrateClusterFixture
+public class PostgresClusterFixture : HydrateClusterFixture
 {
     private NpgsqlDataSource? _dataSource;
 
@@ -305,5 +305,39 @@ public sealed class KafkaCrashClusterFixture : KafkaClusterFixture
 {
     protected override bool UsesPrivateServer => true;
 
+    protected override void ConfigureOptions(HydrateCacheOptions options) => options.AntiEntropyInterval = TimeSpan.FromSeconds(5);
+}
+
+/// <summary>
+/// The churn fixtures (one per transport) run anti-entropy every 5 s instead of 30 s: a silo that joins or leaves while
+/// grains write makes silos miss updates that no loss report announces (see <see cref="SiloChurnTests{TFixture}"/>), which
+/// only an anti-entropy round (one random peer each) finds; a short interval keeps the test well within its 60 s limit.
+/// </summary>
+public sealed class InMemoryChurnClusterFixture : InMemoryClusterFixture
+{
+    protected override void ConfigureOptions(HydrateCacheOptions options) => options.AntiEntropyInterval = TimeSpan.FromSeconds(5);
+}
+
+/// <inheritdoc cref="InMemoryChurnClusterFixture"/>
+public sealed class RedisChurnClusterFixture : RedisClusterFixture
+{
+    protected override void ConfigureOptions(HydrateCacheOptions options) => options.AntiEntropyInterval = TimeSpan.FromSeconds(5);
+}
+
+/// <inheritdoc cref="InMemoryChurnClusterFixture"/>
+public sealed class NatsChurnClusterFixture : NatsClusterFixture
+{
+    protected override void ConfigureOptions(HydrateCacheOptions options) => options.AntiEntropyInterval = TimeSpan.FromSeconds(5);
+}
+
+/// <inheritdoc cref="InMemoryChurnClusterFixture"/>
+public sealed class PostgresChurnClusterFixture : PostgresClusterFixture
+{
+    protected override void ConfigureOptions(HydrateCacheOptions options) => options.AntiEntropyInterval = TimeSpan.FromSeconds(5);
+}
+
+/// <inheritdoc cref="InMemoryChurnClusterFixture"/>
+public sealed class KafkaChurnClusterFixture : KafkaClusterFixture
+{
     protected override void ConfigureOptions(HydrateCacheOptions options) => options.AntiEntropyInterval = TimeSpan.FromSeconds(5);
 }
