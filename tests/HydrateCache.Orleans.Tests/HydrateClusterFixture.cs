@@ -8,6 +8,7 @@ using HydrateCache.TestKit;
 using Microsoft.Extensions.DependencyInjection;
 using NATS.Client.Core;
 using Npgsql;
+using Orleans.Configuration;
 using Orleans.TestingHost;
 using StackExchange.Redis;
 
@@ -37,11 +38,23 @@ public abstract class HydrateClusterFixture : IAsyncLifetime
     /// <summary>Gets why the cluster could not start (no server), or <see langword="null"/> when it runs.</summary>
     public string? Unavailable { get; private set; }
 
+    /// <summary>Gets the private server this cluster runs on (see <see cref="UsesPrivateServer"/>), or <see langword="null"/>.</summary>
+    public ServerProcess? PrivateServer { get; private set; }
+
     public async ValueTask InitializeAsync()
     {
-        Unavailable = Endpoint is { } server && TestServers.GetEndpoint(server) is null
-            ? $"No {server} server: set HYDRATECACHE_{server} or run `eng/services.sh up`."
-            : null;
+        if (UsesPrivateServer)
+        {
+            Unavailable = ServerProcess.WhyUnavailable(Endpoint!);
+            PrivateServer = Unavailable is null ? await ServerProcess.StartAsync(Endpoint!) : null;
+        }
+        else
+        {
+            Unavailable = Endpoint is { } server && TestServers.GetEndpoint(server) is null
+                ? $"No {server} server: set HYDRATECACHE_{server} or run `eng/services.sh up`."
+                : null;
+        }
+
         if (Unavailable is not null)
         {
             return;
@@ -57,6 +70,15 @@ public abstract class HydrateClusterFixture : IAsyncLifetime
 
     /// <summary>Gets the <see cref="TestServers"/> name of the server this fixture needs, or <see langword="null"/>.</summary>
     protected virtual string? Endpoint => null;
+
+    /// <summary>
+    /// Gets a value indicating whether this cluster runs on a server of its own (a <see cref="ServerProcess"/>) instead of the
+    /// suite's, so its tests can crash and restart it without disturbing any other test.
+    /// </summary>
+    protected virtual bool UsesPrivateServer => false;
+
+    /// <summary>Gets the address of the server of <see cref="Endpoint"/>: the private one, or the suite's.</summary>
+    protected string ServerAddress => PrivateServer?.Address ?? TestServers.RequireEndpoint(Endpoint!);
 
     /// <summary>Prepares shared resources (connections to the server) before the silos start.</summary>
     protected virtual ValueTask PrepareAsync() => ValueTask.CompletedTask;
@@ -82,7 +104,16 @@ public abstract class HydrateClusterFixture : IAsyncLifetime
         hydrate
             .AddChannel<PriceRecord>(PricesChannel, Transport, (_, options) => options.Source = PriceSource)
             .AddChannel<int>(StockChannel, Transport)
-            .Configure(options => options.TopicPrefix = TopicPrefix);
+            .Configure(options =>
+            {
+                options.TopicPrefix = TopicPrefix;
+                ConfigureOptions(options);
+            });
+    }
+
+    /// <summary>Changes the silos' <see cref="HydrateCacheOptions"/> beyond the topic prefix (a derived fixture's repair timings, for example).</summary>
+    protected virtual void ConfigureOptions(HydrateCacheOptions options)
+    {
     }
 
     public IEnumerable<SiloAddress> ActiveSilos => Cluster.GetActiveSilos().Select(s => s.SiloAddress);
@@ -93,9 +124,12 @@ public abstract class HydrateClusterFixture : IAsyncLifetime
     public IEnumerable<(SiloAddress Silo, ILocalHydratedCache<T> Cache)> Caches<T>() =>
         ActiveSilos.Select(s => (s, CacheOn<T>(s))).ToList();
 
-    /// <summary>Gets the receive statistics of <typeparamref name="T"/>'s channel on each active silo.</summary>
-    public IReadOnlyList<HydrateChannelStatistics> StatisticsOnActiveSilos<T>(string channel) =>
-        [.. ActiveSilos.Select(silo => Cluster.GetSiloServiceProvider(silo).GetRequiredKeyedService<HydrateChannelRuntime<T>>(channel).TypedChannel.Statistics)];
+    /// <summary>Sums one statistic of the prices channel over the active silos (for example <see cref="HydrateChannelStatistics.Repaired"/>).</summary>
+    public long PricesStatistic(Func<HydrateChannelStatistics, long> statistic) => ActiveSilos.Sum(silo => PricesStatisticOn(silo, statistic));
+
+    /// <summary>Reads one statistic of the prices channel on <paramref name="silo"/>.</summary>
+    public long PricesStatisticOn(SiloAddress silo, Func<HydrateChannelStatistics, long> statistic) =>
+        statistic(Cluster.GetSiloServiceProvider(silo).GetRequiredKeyedService<HydrateChannelRuntime<PriceRecord>>(PricesChannel).TypedChannel.Statistics);
 
     /// <summary>Counts the worker grain activations (of every channel) on each silo, through the management grain.</summary>
     public async Task<IReadOnlyDictionary<SiloAddress, int>> WorkerActivationsPerSiloAsync()
@@ -138,14 +172,27 @@ public abstract class HydrateClusterFixture : IAsyncLifetime
             await resource.DisposeAsync();
         }
 
+        if (PrivateServer is not null)
+        {
+            await PrivateServer.DisposeAsync();
+        }
+
         GC.SuppressFinalize(this);
     }
 }
 
 /// <summary>All silos share one in-memory bus (captured by the configuration delegate, not static).</summary>
-public sealed class InMemoryClusterFixture : HydrateClusterFixture
+public class InMemoryClusterFixture : HydrateClusterFixture
 {
-    private readonly InMemoryTransport _bus = new();
+    private readonly InMemoryTransport _bus;
+
+    public InMemoryClusterFixture()
+        : this(new InMemoryTransportOptions())
+    {
+    }
+
+    /// <summary>Creates the bus with <paramref name="options"/> (a derived fixture's subscription buffer, for example).</summary>
+    protected InMemoryClusterFixture(InMemoryTransportOptions options) => _bus = new InMemoryTransport(options);
 
     protected override void AddTransport(HydrateCacheBuilder hydrate) => hydrate.AddTransport(Transport, _bus);
 
@@ -159,7 +206,7 @@ public sealed class InMemoryClusterFixture : HydrateClusterFixture
 }
 
 /// <summary>Every silo has its own <see cref="PostgresTransport"/> (its own LISTEN connection) on one PostgreSQL server.</summary>
-public sealed class PostgresClusterFixture : HydrateClusterFixture
+public class PostgresClusterFixture : HydrateClusterFixture
 {
     private NpgsqlDataSource? _dataSource;
 
@@ -179,7 +226,7 @@ public sealed class PostgresClusterFixture : HydrateClusterFixture
 }
 
 /// <summary>Every silo has its own NATS connection and <see cref="NatsTransport"/> on one NATS server.</summary>
-public sealed class NatsClusterFixture : HydrateClusterFixture
+public class NatsClusterFixture : HydrateClusterFixture
 {
     protected override string? Endpoint => TestServers.Nats;
 
@@ -188,11 +235,18 @@ public sealed class NatsClusterFixture : HydrateClusterFixture
 
     public override ValueTask<ITransport> ConnectAsync() => ValueTask.FromResult<ITransport>(Track(new NatsTransport(Connect())));
 
-    private NatsConnection Connect() => Track(new NatsConnection(new NatsOpts { Url = TestServers.RequireEndpoint(TestServers.Nats) }));
+    // Reconnect fast (the defaults wait 2 s and more between attempts), so a test that restarts the server stays short.
+    private NatsConnection Connect() => Track(new NatsConnection(new NatsOpts
+    {
+        Url = ServerAddress,
+        ReconnectWaitMin = TimeSpan.FromMilliseconds(100),
+        ReconnectWaitMax = TimeSpan.FromSeconds(1),
+        ReconnectJitter = TimeSpan.FromMilliseconds(50),
+    }));
 }
 
 /// <summary>Every silo has its own <see cref="KafkaTransport"/> (producer and consumers) on one Kafka broker.</summary>
-public sealed class KafkaClusterFixture : HydrateClusterFixture
+public class KafkaClusterFixture : HydrateClusterFixture
 {
     protected override string? Endpoint => TestServers.Kafka;
 
@@ -202,15 +256,15 @@ public sealed class KafkaClusterFixture : HydrateClusterFixture
     public override ValueTask<ITransport> ConnectAsync() => ValueTask.FromResult<ITransport>(Track(Create()));
 
     // librdkafka's mock broker answers a fetch only when fetch.wait.max.ms runs out: keep it short in tests.
-    private static KafkaTransport Create() => new(new KafkaTransportOptions
+    private KafkaTransport Create() => new(new KafkaTransportOptions
     {
-        BootstrapServers = TestServers.RequireEndpoint(TestServers.Kafka),
+        BootstrapServers = ServerAddress,
         ConsumerFetchWaitMax = TimeSpan.FromMilliseconds(10),
     });
 }
 
 /// <summary>Every silo has its own multiplexer and <see cref="RedisTransport"/> on one Redis server.</summary>
-public sealed class RedisClusterFixture : HydrateClusterFixture
+public class RedisClusterFixture : HydrateClusterFixture
 {
     protected override string? Endpoint => TestServers.Redis;
 
@@ -219,5 +273,74 @@ public sealed class RedisClusterFixture : HydrateClusterFixture
 
     public override ValueTask<ITransport> ConnectAsync() => ValueTask.FromResult<ITransport>(Track(new RedisTransport(Connect())));
 
-    private ConnectionMultiplexer Connect() => Track(ConnectionMultiplexer.Connect($"{TestServers.RequireEndpoint(TestServers.Redis)},name={ClientName}"));
+    private ConnectionMultiplexer Connect() => Track(ConnectionMultiplexer.Connect($"{ServerAddress},name={ClientName}"));
+}
+
+/// <summary>
+/// In-memory, with a subscription buffer of four messages per silo that drops the oldest when full: a burst of writes
+/// overflows it, and the loss is reported to the channel (<see cref="HydrateDropReason.TransportLoss"/>).
+/// </summary>
+public sealed class InMemoryOverflowClusterFixture() : InMemoryClusterFixture(new InMemoryTransportOptions
+{
+    SubscriptionBuffer = new SubscriptionBufferOptions { MaxMessages = 4, OverflowPolicy = TransportOverflowPolicy.DropOldest },
+});
+
+/// <summary>A cluster on a Redis server of its own (<see cref="HydrateClusterFixture.PrivateServer"/>), which its tests crash.</summary>
+public sealed class RedisCrashClusterFixture : RedisClusterFixture
+{
+    protected override bool UsesPrivateServer => true;
+}
+
+/// <summary>A cluster on a NATS server of its own (<see cref="HydrateClusterFixture.PrivateServer"/>), which its tests crash.</summary>
+public sealed class NatsCrashClusterFixture : NatsClusterFixture
+{
+    protected override bool UsesPrivateServer => true;
+}
+
+/// <summary>A cluster on a Kafka mock host of its own (<see cref="HydrateClusterFixture.PrivateServer"/>), which its tests crash.</summary>
+/// <remarks>
+/// A crashed host comes back empty, and the Kafka transport reports its reconnect before its consumers have found their
+/// position in the new log (the old offsets are out of range there): updates published in between are lost silently,
+/// after the repair the reconnect started. Only an anti-entropy round finds them, so the rounds run every 5 s here
+/// (default 30 s, one random peer each), to keep the test well within its 60 s limit.
+/// </remarks>
+public sealed class KafkaCrashClusterFixture : KafkaClusterFixture
+{
+    protected override bool UsesPrivateServer => true;
+
+    protected override void ConfigureOptions(HydrateCacheOptions options) => options.AntiEntropyInterval = TimeSpan.FromSeconds(5);
+}
+
+/// <summary>
+/// The churn fixtures (one per transport) run anti-entropy every 5 s instead of 30 s: a silo that joins or leaves while
+/// grains write makes silos miss updates that no loss report announces (see <see cref="SiloChurnTests{TFixture}"/>), which
+/// only an anti-entropy round (one random peer each) finds; a short interval keeps the test well within its 60 s limit.
+/// </summary>
+public sealed class InMemoryChurnClusterFixture : InMemoryClusterFixture
+{
+    protected override void ConfigureOptions(HydrateCacheOptions options) => options.AntiEntropyInterval = TimeSpan.FromSeconds(5);
+}
+
+/// <inheritdoc cref="InMemoryChurnClusterFixture"/>
+public sealed class RedisChurnClusterFixture : RedisClusterFixture
+{
+    protected override void ConfigureOptions(HydrateCacheOptions options) => options.AntiEntropyInterval = TimeSpan.FromSeconds(5);
+}
+
+/// <inheritdoc cref="InMemoryChurnClusterFixture"/>
+public sealed class NatsChurnClusterFixture : NatsClusterFixture
+{
+    protected override void ConfigureOptions(HydrateCacheOptions options) => options.AntiEntropyInterval = TimeSpan.FromSeconds(5);
+}
+
+/// <inheritdoc cref="InMemoryChurnClusterFixture"/>
+public sealed class PostgresChurnClusterFixture : PostgresClusterFixture
+{
+    protected override void ConfigureOptions(HydrateCacheOptions options) => options.AntiEntropyInterval = TimeSpan.FromSeconds(5);
+}
+
+/// <inheritdoc cref="InMemoryChurnClusterFixture"/>
+public sealed class KafkaChurnClusterFixture : KafkaClusterFixture
+{
+    protected override void ConfigureOptions(HydrateCacheOptions options) => options.AntiEntropyInterval = TimeSpan.FromSeconds(5);
 }

@@ -31,7 +31,7 @@ public abstract class PublisherTailRecoveryTests<TFixture> : IClassFixture<TFixt
         var lossy = new LossyTransport(await _fixture.ConnectAsync(), sequence => sequence > Keys - Tail) { LosesPublished = true };
         var options = new HydrateChannelOptions<PriceRecord> { TopicPrefix = _fixture.TopicPrefix };
         await using var publisher = new HydrateChannel<PriceRecord>(lossy, HydrateClusterFixture.PricesChannel, options);
-        var recoveredBefore = _fixture.StatisticsOnActiveSilos<PriceRecord>(HydrateClusterFixture.PricesChannel).Sum(s => s.Recovered);
+        var recoveredBefore = _fixture.PricesStatistic(s => s.Recovered);
 
         for (var i = 0; i < Keys; i++)
         {
@@ -49,10 +49,10 @@ public abstract class PublisherTailRecoveryTests<TFixture> : IClassFixture<TFixt
             TimeSpan.FromSeconds(30));
         var converged = Stopwatch.GetElapsedTime(started);
 
-        var silos = _fixture.StatisticsOnActiveSilos<PriceRecord>(HydrateClusterFixture.PricesChannel);
-        var recovered = silos.Sum(s => s.Recovered) - recoveredBefore;
-        Console.WriteLine($"{typeof(TFixture).Name}: publisher lost its last {Tail} of {Keys} updates, retransmitted {publisher.Statistics.Retransmitted} after {silos.Sum(s => s.RetransmitRequests)} requests from {silos.Count} silos, {recovered} recovered, converged {converged.TotalMilliseconds:F0} ms after the last publish");
-        Assert.True(recovered >= (long)Tail * silos.Count, $"every silo recovers the tail: {recovered} recovered");
+        var silos = _fixture.ActiveSilos.Count();
+        var recovered = _fixture.PricesStatistic(s => s.Recovered) - recoveredBefore;
+        Console.WriteLine($"{typeof(TFixture).Name}: publisher lost its last {Tail} of {Keys} updates, retransmitted {publisher.Statistics.Retransmitted} after {_fixture.PricesStatistic(s => s.RetransmitRequests)} requests from {silos} silos, {recovered} recovered, converged {converged.TotalMilliseconds:F0} ms after the last publish");
+        Assert.True(recovered >= (long)Tail * silos, $"every silo recovers the tail: {recovered} recovered");
         Assert.True(publisher.Statistics.Retransmitted >= (long)Tail, $"the publisher retransmitted {publisher.Statistics.Retransmitted}");
     }
 
@@ -67,8 +67,8 @@ public abstract class PublisherTailRecoveryTests<TFixture> : IClassFixture<TFixt
         var options = new HydrateChannelOptions<PriceRecord> { TopicPrefix = _fixture.TopicPrefix };
         options.Recovery.RetransmitWindowMessages = 1;
         await using var publisher = new HydrateChannel<PriceRecord>(lossy, HydrateClusterFixture.PricesChannel, options);
-        var before = _fixture.StatisticsOnActiveSilos<PriceRecord>(HydrateClusterFixture.PricesChannel);
-        var (unrecoveredBefore, loadedBefore, repairedBefore, loadsBefore) = (before.Sum(s => s.Unrecovered), before.Sum(s => s.Loaded), before.Sum(s => s.Repaired), _fixture.PriceSource.Loads);
+        var (unrecoveredBefore, loadedBefore, repairedBefore, loadsBefore) =
+            (_fixture.PricesStatistic(s => s.Unrecovered), _fixture.PricesStatistic(s => s.Loaded), _fixture.PricesStatistic(s => s.Repaired), _fixture.PriceSource.Loads);
 
         // Write-through: the system of record first, then the broadcast; the last ten broadcasts are lost, and the
         // publisher's window holds only the very last, so nine of them can be neither retransmitted nor copied from a peer.
@@ -87,17 +87,17 @@ public abstract class PublisherTailRecoveryTests<TFixture> : IClassFixture<TFixt
             TimeSpan.FromSeconds(30));
         var converged = Stopwatch.GetElapsedTime(started);
 
-        var silos = _fixture.StatisticsOnActiveSilos<PriceRecord>(HydrateClusterFixture.PricesChannel);
-        var unrecovered = silos.Sum(s => s.Unrecovered) - unrecoveredBefore;
-        var loaded = silos.Sum(s => s.Loaded) - loadedBefore;
-        var repaired = silos.Sum(s => s.Repaired) - repairedBefore;
+        var silos = _fixture.ActiveSilos.Count();
+        var unrecovered = _fixture.PricesStatistic(s => s.Unrecovered) - unrecoveredBefore;
+        var loaded = _fixture.PricesStatistic(s => s.Loaded) - loadedBefore;
+        var repaired = _fixture.PricesStatistic(s => s.Repaired) - repairedBefore;
         var loads = _fixture.PriceSource.Loads - loadsBefore;
-        Console.WriteLine($"{typeof(TFixture).Name}: publisher lost its last {Tail} updates and held 1; {unrecovered} given up by {silos.Count} silos, {loads} source loads, {loaded} entries loaded, {repaired} copied from peers, converged {converged.TotalMilliseconds:F0} ms after the last publish");
-        Assert.True(unrecovered >= ((long)Tail - 1) * silos.Count, $"every silo gave up the evicted updates: {unrecovered}");
+        Console.WriteLine($"{typeof(TFixture).Name}: publisher lost its last {Tail} updates and held 1; {unrecovered} given up by {silos} silos, {loads} source loads, {loaded} entries loaded, {repaired} copied from peers, converged {converged.TotalMilliseconds:F0} ms after the last publish");
+        Assert.True(unrecovered >= ((long)Tail - 1) * silos, $"every silo gave up the evicted updates: {unrecovered}");
 
         // The source was the only copy of the nine: some silo loaded them from it; the others from it too, or from that silo.
         Assert.True(loaded >= (long)Tail - 1, $"the evicted updates came from the source: {loaded} loaded");
-        Assert.True(loaded + repaired >= ((long)Tail - 1) * silos.Count, $"{loaded} loaded + {repaired} copied");
+        Assert.True(loaded + repaired >= ((long)Tail - 1) * silos, $"{loaded} loaded + {repaired} copied");
     }
 }
 

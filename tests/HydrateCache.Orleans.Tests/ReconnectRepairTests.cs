@@ -1,16 +1,15 @@
 using System.Diagnostics;
-using HydrateCache.Orleans.Runtime;
 using HydrateCache.TestKit;
-using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 using StackExchange.Redis;
 
 namespace HydrateCache.Orleans.Tests;
 
 /// <summary>
-/// Cuts every silo's subscriber connection while grains keep writing, then stops writing: the updates published while
-/// the subscribers were reconnecting are lost by the transport (at-most-once) and must come back through peer repair
-/// (each writer's silo applied its own writes). The test ends with the loss: no write follows the last cut.
+/// Cuts every silo's subscriber connection, again and again, while grains keep writing: the updates published while the
+/// subscribers were reconnecting are lost by the transport (at-most-once) and must come back through peer repair (each
+/// writer's silo applied its own writes). The last cut falls in the last pass of writes and nothing is written after
+/// that pass, so the test ends with the loss.
 /// </summary>
 public abstract class ReconnectRepairTests<TFixture> : IClassFixture<TFixture>
     where TFixture : HydrateClusterFixture
@@ -28,48 +27,30 @@ public abstract class ReconnectRepairTests<TFixture> : IClassFixture<TFixture>
     protected abstract Task<long> CutSubscribersAsync(TFixture fixture);
 
     [Fact]
-    public async Task SubscribersCutWhileGrainsWrite_EverySiloConverges_ThroughRepair()
+    public async Task SubscribersCutRepeatedlyWhileGrainsWrite_EverySiloConverges_ThroughRepair()
     {
-        var prefix = $"cut-{Guid.NewGuid():N}-";
+        // Three passes over 300 keys (the last one deletes every tenth key), a cut a quarter of the way into each pass.
         const int Keys = 300;
-        var repairedBefore = RepairedOnAllSilos();
-        var written = 0;
-        var killed = 0L;
+        const int Cuts = 3;
+        var workload = new GrainWriteWorkload(_fixture, Keys, passes: Cuts);
+        var repairedBefore = _fixture.PricesStatistic(s => s.Repaired);
+        var killed = new long[Cuts];
         var started = Stopwatch.GetTimestamp();
 
-        // Eight writers, each key written once, from grains spread over the silos; the cut happens a third of the way in.
-        var writers = Enumerable.Range(0, 8).Select(async writer =>
-        {
-            for (var i = writer; i < Keys; i += 8)
-            {
-                await _fixture.Cluster.Client.GetGrain<IPriceGrain>(prefix + i).SetAsync(i);
-                if (Interlocked.Increment(ref written) == Keys / 3)
-                {
-                    killed = await CutSubscribersAsync(_fixture);
-                }
-            }
-        });
-        await Task.WhenAll(writers);
-        var cutAt = Stopwatch.GetElapsedTime(started);
+        await workload.RunAsync(async pass => killed[pass] = await CutSubscribersAsync(_fixture), faultAfter: Keys / 4);
 
-        // The fault happened: the server closed subscriber connections.
-        Assert.True(killed > 0, "the cut closed no subscriber connection");
+        // The fault happened, every time: the server closed subscriber connections.
+        Assert.All(killed, k => Assert.True(k > 0, $"a cut closed no subscriber connection ({string.Join(", ", killed)})"));
 
-        await Eventually.TrueAsync(
-            () => _fixture.Caches<PriceRecord>().All(c => Enumerable.Range(0, Keys).All(i => c.Cache.TryGet(prefix + i, out var p) && p.Value == i)),
-            "every silo holds every write",
-            TimeSpan.FromSeconds(60));
-        var converged = Stopwatch.GetElapsedTime(started);
+        var converged = await workload.WaitUntilEverySiloHoldsFinalStateAsync();
 
-        // And it bit: silos missed updates the transport lost during the reconnect, and peer repair brought them back.
-        var repaired = RepairedOnAllSilos() - repairedBefore;
-        Console.WriteLine($"{typeof(TFixture).Name}: {killed} subscriber connections cut, {repaired} entries repaired, writes done after {cutAt.TotalMilliseconds:F0} ms, converged after {converged.TotalMilliseconds:F0} ms");
-        Assert.True(repaired > 0, "no update was lost and repaired: the cut did not bite");
+        // And it bit: silos missed updates the transport lost during the reconnects, and peer repair brought them back.
+        var repaired = _fixture.PricesStatistic(s => s.Repaired) - repairedBefore;
+        Console.WriteLine($"{typeof(TFixture).Name}: {Cuts} cuts closed {string.Join("+", killed)} subscriber connections, {workload.Writes} writes " +
+            $"({workload.Retried} retried) done after {Stopwatch.GetElapsedTime(started, workload.FinishedAt).TotalMilliseconds:F0} ms, " +
+            $"{repaired} entries repaired, converged {converged.TotalMilliseconds:F0} ms after the last write");
+        Assert.True(repaired > 0, "no update was lost and repaired: the cuts did not bite");
     }
-
-    private long RepairedOnAllSilos() => _fixture.ActiveSilos.Sum(silo =>
-        _fixture.Cluster.GetSiloServiceProvider(silo)
-            .GetRequiredKeyedService<HydrateChannelRuntime<PriceRecord>>(HydrateClusterFixture.PricesChannel).TypedChannel.Statistics.Repaired);
 }
 
 [TestSuite("Functional"), TestProvider("Redis"), TestArea("Convergence")]
