@@ -99,17 +99,24 @@ public class NatsResubscribeTests : IAsyncLifetime
         await Eventually.TrueAsync(() => logs.Contains(HydrateEventId.NatsResubscribeAbandoned), "the transport gave up on the disposed connection", TimeSpan.FromSeconds(30));
         Assert.Equal(1, logs.Count(HydrateEventId.NatsSubscriptionEnded));
         Assert.Equal(0, transport.ResubscriptionCount);
-        Assert.Equal(0, logs.Count(HydrateEventId.NatsResubscribeFailed));
+
+        // An attempt racing the disposal may fail otherwise first (and be logged as a failure); none succeeds.
         Assert.False(Assert.Single(events));
     }
 
     [Fact]
     public async Task ServerCrash_SigkillThenRestartOnSamePort_ReportsFalseThenTrueAndSubscriptionReceivesAgain()
     {
-        var port = new Uri(TestServers.RequireEndpoint(TestServers.Nats)).Port;
+        // A private server: crashing it disturbs no other test.
+        if (ServerProcess.WhyUnavailable(TestServers.Nats) is { } why)
+        {
+            TestServers.Unavailable(why);
+        }
+
+        await using var server = await ServerProcess.StartAsync(TestServers.Nats);
         var logs = new CapturingLoggerFactory();
-        var subscriber = await NewTransportAsync(new NatsTransportOptions { LoggerFactory = logs });
-        var publisher = await NewTransportAsync();
+        var subscriber = await NewTransportAsync(new NatsTransportOptions { LoggerFactory = logs }, server.Address);
+        var publisher = await NewTransportAsync(url: server.Address);
         var events = new ConcurrentQueue<bool>();
         subscriber.ConnectionChanged += (_, e) => events.Enqueue(e.IsConnected);
         var topic = NewTopic("crash");
@@ -118,11 +125,10 @@ public class NatsResubscribeTests : IAsyncLifetime
         await publisher.PublishAsync(topic, "before"u8.ToArray(), Token);
         await received.WaitForCountAsync(1);
 
-        var (killed, restarted) = await ServerFaults.CrashAndRestartAsync(
-            "nats",
-            port,
-            TimeSpan.FromSeconds(1),
-            () => Eventually.TrueAsync(() => events.Contains(false), "the subscriber reported the crash"));
+        var killed = await server.CrashAsync();
+        await Eventually.TrueAsync(() => events.Contains(false), "the subscriber reported the crash");
+        await Task.Delay(TimeSpan.FromSeconds(1), Token);
+        var restarted = await server.RestartAsync();
 
         Assert.NotEqual(killed, restarted);
         await Eventually.TrueAsync(() => events.Contains(true), "the subscriber reported the reconnect", TimeSpan.FromSeconds(30));
@@ -135,9 +141,9 @@ public class NatsResubscribeTests : IAsyncLifetime
         Assert.Equal(["before", "after"], await received.WaitForCountAsync(2, TimeSpan.FromSeconds(30)));
     }
 
-    private async Task<NatsTransport> NewTransportAsync(NatsTransportOptions? options = null)
+    private async Task<NatsTransport> NewTransportAsync(NatsTransportOptions? options = null, string? url = null)
     {
-        var connection = await NatsTestServer.ConnectAsync();
+        var connection = await NatsTestServer.ConnectAsync(url: url);
         _cleanup.Add(connection);
         var transport = new NatsTransport(connection, options);
         _cleanup.Add(transport);

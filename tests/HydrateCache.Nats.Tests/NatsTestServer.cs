@@ -18,10 +18,10 @@ internal static class NatsTestServer
         ReconnectJitter = TimeSpan.FromMilliseconds(50),
     };
 
-    /// <summary>A new, connected connection. The caller disposes it: transports never do.</summary>
-    public static async Task<NatsConnection> ConnectAsync(string name = "hydratecache-tests")
+    /// <summary>A new, connected connection (to <paramref name="url"/>, else the shared server). The caller disposes it: transports never do.</summary>
+    public static async Task<NatsConnection> ConnectAsync(string name = "hydratecache-tests", string? url = null)
     {
-        var connection = new NatsConnection(Options(name));
+        var connection = new NatsConnection(url is null ? Options(name) : Options(name) with { Url = url });
         try
         {
             await connection.ConnectAsync();
