@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
-using HydrateCache;
+using HydrateCache.Propagation;
 using HydrateCache.Samples;
 
 // The end-to-end propagation harness: one publisher and N subscribers (each its own client, as separate processes
@@ -11,11 +11,36 @@ using HydrateCache.Samples;
 //   dotnet run -c Release --project benchmarks/HydrateCache.Propagation -- [--messages 2000] [--subscribers 3]
 //       [--pace-us 500] [--transports inmemory,redis,nats,postgres,kafka]
 // Without --transports: in-memory plus every transport whose server eng/services.sh (or HYDRATECACHE_*) names.
+//
+// The loss scenario (see LossScenario.cs): subscribers lose a share of the updates they receive; with loss recovery on
+// and off, how long until every subscriber's cache equals the publisher's, and what recovery costs on the wire:
+//
+//   dotnet run -c Release --project benchmarks/HydrateCache.Propagation -- --scenario loss [--loss-percent 5]
+//       [--keys 100] [--wait-s 10] [--idle-s 10] [--messages 2000] [--subscribers 3] [--pace-us 500] [--transports ...]
 var messages = ReadInt(args, "--messages", 2000);
 var subscribers = ReadInt(args, "--subscribers", 3);
 var pace = TimeSpan.FromMicroseconds(ReadInt(args, "--pace-us", 500));
 var transports = ReadOption(args, "--transports")?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
     ?? [.. TransportChoice.Names.Where(name => name == "inmemory" || TransportChoice.HasConfiguredServer(name))];
+switch (ReadOption(args, "--scenario"))
+{
+    case "loss":
+        return await LossScenario.RunAsync(
+            new LossSettings(
+                messages,
+                ReadInt(args, "--keys", 100),
+                subscribers,
+                pace,
+                double.TryParse(ReadOption(args, "--loss-percent"), CultureInfo.InvariantCulture, out var lossPercent) ? lossPercent : 5,
+                TimeSpan.FromSeconds(ReadInt(args, "--wait-s", 10)),
+                TimeSpan.FromSeconds(ReadInt(args, "--idle-s", 10))),
+            transports);
+    case null or "propagation":
+        break;
+    case var unknown:
+        Console.Error.WriteLine($"Unknown scenario '{unknown}': use propagation (the default) or loss.");
+        return 2;
+}
 
 Console.WriteLine($"{messages} updates over 100 keys, 1 publisher, {subscribers} subscribers, one update every {pace.TotalMicroseconds} µs");
 Console.WriteLine();
@@ -51,107 +76,45 @@ return exitCode;
 
 static async Task<Result> RunAsync(string name, int messages, int subscriberCount, TimeSpan pace)
 {
-    await using var choice = TransportChoice.Create(name);
-    var owned = new List<ITransport>();
-    var topicPrefix = $"bench-{Guid.NewGuid():N}.";
     var latencies = new List<double>[subscriberCount];
     var received = new int[subscriberCount];
-    var caches = new LocalHydratedCache<Tick>[subscriberCount];
-    using var stop = new CancellationTokenSource();
-    var running = new List<Task>();
-    try
+    for (var i = 0; i < subscriberCount; i++)
     {
-        for (var i = 0; i < subscriberCount; i++)
-        {
-            var index = i;
-            var samples = latencies[i] = new List<double>(messages);
-            var cache = caches[i] = new LocalHydratedCache<Tick>();
-            var transport = Own(choice, owned);
-            var channel = new HydrateChannel<Tick>(transport, "ticks", new() { TopicPrefix = topicPrefix });
-            running.Add(channel.SubscribeAsync(
-                (message, _) =>
-                {
-                    if (cache.Apply(message) == HydrateApplyResult.Applied && message.Payload is { Sequence: >= 0 } tick)
-                    {
-                        samples.Add(Stopwatch.GetElapsedTime(tick.SentAt).TotalMilliseconds);
-                        Interlocked.Increment(ref received[index]);
-                    }
-
-                    return ValueTask.CompletedTask;
-                },
-                stop.Token));
-        }
-
-        var publisher = new HydrateChannel<Tick>(Own(choice, owned), "ticks", new() { TopicPrefix = topicPrefix });
-
-        // Warm-up (JIT, connections, Kafka's producer id, subscriptions becoming live): not measured.
-        for (var attempt = 0; !caches.All(c => c.TryGet("warmup", out _)); attempt++)
-        {
-            if (attempt > 600)
-            {
-                throw new TimeoutException("the subscribers did not receive the warm-up update within 60 s");
-            }
-
-            await publisher.PublishAsync("warmup", new Tick(-1, Stopwatch.GetTimestamp()));
-            await Task.Delay(100);
-        }
-
-        var started = Stopwatch.GetTimestamp();
-        var next = started;
-        var ticksPerMessage = (long)(pace.TotalSeconds * Stopwatch.Frequency);
-        for (var i = 0; i < messages; i++)
-        {
-            // Spin-paced: Task.Delay cannot resolve sub-millisecond intervals.
-            while (Stopwatch.GetTimestamp() < next)
-            {
-                Thread.SpinWait(20);
-            }
-
-            next += ticksPerMessage;
-            await publisher.PublishAsync($"key-{i % 100}", new Tick(i, Stopwatch.GetTimestamp()));
-        }
-
-        var publishSeconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
-        var deadline = Stopwatch.GetTimestamp() + (10 * Stopwatch.Frequency);
-        while (Enumerable.Range(0, subscriberCount).Any(i => Volatile.Read(ref received[i]) < messages) && Stopwatch.GetTimestamp() < deadline)
-        {
-            await Task.Delay(20);
-        }
-
-        await stop.CancelAsync();
-        await Task.WhenAll(running);
-        var all = latencies.SelectMany(l => l).Order().ToArray();
-        return new Result(
-            all.Length,
-            messages * subscriberCount,
-            Percentile(all, 50),
-            Percentile(all, 90),
-            Percentile(all, 99),
-            Percentile(all, 100),
-            messages / publishSeconds);
+        latencies[i] = new List<double>(messages);
     }
-    finally
+
+    await using var fleet = await Fleet.StartAsync(name, new FleetOptions
     {
-        foreach (var cache in caches)
+        Subscribers = subscriberCount,
+        OnApplied = (index, message) =>
         {
-            cache?.Dispose();
-        }
-
-        if (!choice.IsShared)
-        {
-            foreach (var transport in owned)
+            if (message.Payload is { Sequence: >= 0 } tick)
             {
-                await transport.DisposeAsync();
+                latencies[index].Add(Stopwatch.GetElapsedTime(tick.SentAt).TotalMilliseconds);
+                Interlocked.Increment(ref received[index]);
             }
-        }
-    }
-}
+        },
+    });
 
-static ITransport Own(TransportChoice choice, List<ITransport> owned)
-{
-    var transport = choice.CreateClient();
-    owned.Add(transport);
-    return transport;
+    // Warm-up (JIT, connections, Kafka's producer id, subscriptions becoming live): not measured.
+    await fleet.WarmUpAsync();
+    var publishSeconds = (await fleet.PublishPacedAsync(messages, 100, pace)).TotalSeconds;
+    var deadline = Stopwatch.GetTimestamp() + (10 * Stopwatch.Frequency);
+    while (Enumerable.Range(0, subscriberCount).Any(i => Volatile.Read(ref received[i]) < messages) && Stopwatch.GetTimestamp() < deadline)
+    {
+        await Task.Delay(20);
+    }
+
+    await fleet.StopSubscriptionsAsync();
+    var all = latencies.SelectMany(l => l).Order().ToArray();
+    return new Result(
+        all.Length,
+        messages * subscriberCount,
+        Percentile(all, 50),
+        Percentile(all, 90),
+        Percentile(all, 99),
+        Percentile(all, 100),
+        messages / publishSeconds);
 }
 
 static string Ratio(double value, double? baseline) =>
