@@ -30,9 +30,10 @@ public sealed partial class LocalHydratedCache<T>
 
     /// <summary>
     /// Computes a compact digest of the cache: for each of <paramref name="bucketCount"/> buckets of keys, a 64-bit
-    /// combination of the (key, version, sender) of every live entry. Two copies holding the same live versions have the
-    /// same digest; a bucket whose digests differ holds a divergence. Tombstones are not part of the digest (copies
-    /// forget them at different times), but <see cref="GetEntries"/> returns them, so a missed delete is still repaired.
+    /// combination of the (key, version, sender) of every live entry and every tombstone younger than half the
+    /// tombstone retention. Two copies holding the same versions have the same digest; a bucket whose digests differ
+    /// holds a divergence. Young tombstones count so that a copy that has not seen a delete yet (it may still receive
+    /// the older value late) differs from one that has; older ones do not, because copies forget them at different times.
     /// </summary>
     /// <param name="bucketCount">The number of buckets; at least 1.</param>
     /// <returns>The digest, one value per bucket (0 for a bucket without live entries).</returns>
@@ -41,16 +42,18 @@ public sealed partial class LocalHydratedCache<T>
         ArgumentOutOfRangeException.ThrowIfLessThan(bucketCount, 1);
         var digest = new ulong[bucketCount];
         var now = NowTicks();
+        var youngSince = now - (_tombstoneRetention.Ticks / 2);
         foreach (var pair in _entries)
         {
             var entry = pair.Value;
-            if (!entry.IsVisible(now))
+            var tombstone = entry.IsTombstone && entry.TombstoneSinceTicks > youngSince;
+            if (!tombstone && !entry.IsVisible(now))
             {
                 continue;
             }
 
             var keyHash = HashKey(pair.Key);
-            digest[keyHash % (ulong)bucketCount] ^= Mix(keyHash, entry.Version, entry.SenderId);
+            digest[keyHash % (ulong)bucketCount] ^= Mix(keyHash, entry.Version, entry.SenderId) ^ (tombstone ? TombstoneMark : 0);
         }
 
         return digest;
@@ -96,6 +99,9 @@ public sealed partial class LocalHydratedCache<T>
 
         return result;
     }
+
+    /// <summary>Sets a tombstone's digest contribution apart from a live value's of the same (key, version, sender).</summary>
+    private const ulong TombstoneMark = 0x9E3779B97F4A7C15UL;
 
     private static ulong HashKey(string key)
     {

@@ -184,8 +184,26 @@ public class LocalHydratedCacheSyncTests
     }
 
     [Fact]
-    public void GetDigest_Tombstones_AreExcluded()
+    public void GetDigest_YoungTombstone_DiffersFromACopyThatHasNotSeenTheDelete()
     {
+        // A copy that missed a delete (and may still get the older value late) must not look like one that has it.
+        using var left = NewCache();
+        using var right = NewCache();
+        left.Apply(Upsert("a", "v", 100));
+        right.Apply(Upsert("a", "v", 100));
+        right.Apply(Delete("gone", 200));
+
+        var bucket = LocalHydratedCache<string>.GetBucket("gone", 4);
+        Assert.NotEqual(left.GetDigest(4)[bucket], right.GetDigest(4)[bucket]);
+
+        left.Apply(Delete("gone", 200));
+        Assert.Equal(left.GetDigest(4), right.GetDigest(4));
+    }
+
+    [Fact]
+    public void GetDigest_TombstoneOlderThanHalfTheRetention_IsExcluded()
+    {
+        // Copies forget tombstones at different times: an old one must not make them look different.
         using var left = NewCache();
         using var right = NewCache();
         left.Apply(Upsert("a", "v", 100));
@@ -193,6 +211,9 @@ public class LocalHydratedCacheSyncTests
         right.Apply(Upsert("gone", "v", 100));
         right.Apply(Delete("gone", 200));
         right.Apply(Delete("never-there", 300));
+        Assert.NotEqual(left.GetDigest(4), right.GetDigest(4));
+
+        _time.Advance(new LocalHydratedCacheOptions().TombstoneRetention / 2);
 
         Assert.Equal(2, right.TombstoneCount);
         Assert.Equal(left.GetDigest(4), right.GetDigest(4));
