@@ -8,7 +8,6 @@ using HydrateCache.TestKit;
 using Microsoft.Extensions.DependencyInjection;
 using NATS.Client.Core;
 using Npgsql;
-using Orleans.Configuration;
 using Orleans.TestingHost;
 using StackExchange.Redis;
 
@@ -104,16 +103,7 @@ public abstract class HydrateClusterFixture : IAsyncLifetime
         hydrate
             .AddChannel<PriceRecord>(PricesChannel, Transport, (_, options) => options.Source = PriceSource)
             .AddChannel<int>(StockChannel, Transport)
-            .Configure(options =>
-            {
-                options.TopicPrefix = TopicPrefix;
-                ConfigureOptions(options);
-            });
-    }
-
-    /// <summary>Changes the silos' <see cref="HydrateCacheOptions"/> beyond the topic prefix (a derived fixture's repair timings, for example).</summary>
-    protected virtual void ConfigureOptions(HydrateCacheOptions options)
-    {
+            .Configure(options => options.TopicPrefix = TopicPrefix);
     }
 
     public IEnumerable<SiloAddress> ActiveSilos => Cluster.GetActiveSilos().Select(s => s.SiloAddress);
@@ -300,47 +290,41 @@ public sealed class NatsCrashClusterFixture : NatsClusterFixture
 /// <summary>A cluster on a Kafka mock host of its own (<see cref="HydrateClusterFixture.PrivateServer"/>), which its tests crash.</summary>
 /// <remarks>
 /// A crashed host comes back empty, and the Kafka transport reports its reconnect before its consumers have found their
-/// position in the new log (the old offsets are out of range there): updates published in between are lost silently,
-/// after the repair the reconnect started. Only an anti-entropy round finds them, so the rounds run every 5 s here
-/// (default 30 s, one random peer each), to keep the test well within its 60 s limit.
+/// position in the new log (the old offsets are out of range there): updates published in between are lost without a
+/// loss report, after the repair the reconnect started. The senders' sequence numbers reveal them, and they are
+/// retransmitted (loss recovery), on the default settings.
 /// </remarks>
 public sealed class KafkaCrashClusterFixture : KafkaClusterFixture
 {
     protected override bool UsesPrivateServer => true;
-
-    protected override void ConfigureOptions(HydrateCacheOptions options) => options.AntiEntropyInterval = TimeSpan.FromSeconds(5);
 }
 
 /// <summary>
-/// The churn fixtures (one per transport) run anti-entropy every 5 s instead of 30 s: a silo that joins or leaves while
-/// grains write makes silos miss updates that no loss report announces (see <see cref="SiloChurnTests{TFixture}"/>), which
-/// only an anti-entropy round (one random peer each) finds; a short interval keeps the test well within its 60 s limit.
+/// The churn fixtures (one per transport) are clusters of their own, because their tests stop a silo and start another.
+/// A silo that joins or leaves while grains write makes silos miss updates that no loss report announces (see
+/// <see cref="SiloChurnTests{TFixture}"/>); the senders' sequence numbers reveal them and loss recovery brings them back,
+/// on the default settings.
 /// </summary>
 public sealed class InMemoryChurnClusterFixture : InMemoryClusterFixture
 {
-    protected override void ConfigureOptions(HydrateCacheOptions options) => options.AntiEntropyInterval = TimeSpan.FromSeconds(5);
 }
 
 /// <inheritdoc cref="InMemoryChurnClusterFixture"/>
 public sealed class RedisChurnClusterFixture : RedisClusterFixture
 {
-    protected override void ConfigureOptions(HydrateCacheOptions options) => options.AntiEntropyInterval = TimeSpan.FromSeconds(5);
 }
 
 /// <inheritdoc cref="InMemoryChurnClusterFixture"/>
 public sealed class NatsChurnClusterFixture : NatsClusterFixture
 {
-    protected override void ConfigureOptions(HydrateCacheOptions options) => options.AntiEntropyInterval = TimeSpan.FromSeconds(5);
 }
 
 /// <inheritdoc cref="InMemoryChurnClusterFixture"/>
 public sealed class PostgresChurnClusterFixture : PostgresClusterFixture
 {
-    protected override void ConfigureOptions(HydrateCacheOptions options) => options.AntiEntropyInterval = TimeSpan.FromSeconds(5);
 }
 
 /// <inheritdoc cref="InMemoryChurnClusterFixture"/>
 public sealed class KafkaChurnClusterFixture : KafkaClusterFixture
 {
-    protected override void ConfigureOptions(HydrateCacheOptions options) => options.AntiEntropyInterval = TimeSpan.FromSeconds(5);
 }

@@ -26,7 +26,9 @@ public sealed class HydrateRecoveryOptions
     public bool Enabled { get; set; } = true;
 
     /// <summary>Gets or sets how often a sender that holds messages in its window announces its last sequence number.</summary>
-    /// <value>Defaults to 1 second: a lost tail is noticed within about this time plus <see cref="NakDelay"/>.</value>
+    /// <value>Defaults to 1 second. A lost tail is requested within about two intervals plus <see cref="NakDelay"/>: the
+    /// heartbeat that announces it comes within one, and the receiver waits one more before asking, because heartbeats
+    /// travel apart from the data and may overtake it (about 2.2 s measured on every transport).</value>
     public TimeSpan HeartbeatInterval { get; set; } = TimeSpan.FromSeconds(1);
 
     /// <summary>Gets or sets the longest a receiver waits after noticing a gap before asking for it (it waits a random time
