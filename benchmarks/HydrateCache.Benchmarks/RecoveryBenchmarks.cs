@@ -29,7 +29,7 @@ public class RecoveryBenchmarks
             return new TransportMessage("bench", sender.Encode(sender.CreateUpsert($"k{i % 100}", new Price("MSFT", i))));
         })];
         _withRecovery = new HydrateChannel<Price>(_bus, "bench");
-        _withRecovery.StartRecoveryAsync().GetAwaiter().GetResult();
+        _withRecovery.StartRecoveryAsync(receiving: true).GetAwaiter().GetResult();
         var off = new HydrateChannelOptions<Price>();
         off.Recovery.Enabled = false;
         _withoutRecovery = new HydrateChannel<Price>(_bus, "bench", off);

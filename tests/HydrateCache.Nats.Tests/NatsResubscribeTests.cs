@@ -8,7 +8,7 @@ namespace HydrateCache.Nats;
 [TestSuite("Functional"), TestProvider("NATS"), TestArea("Transport")]
 public class NatsResubscribeTests : IAsyncLifetime
 {
-    private readonly List<IAsyncDisposable> _cleanup = [];
+    private readonly AsyncDisposables _cleanup = new();
 
     private static CancellationToken Token => TestContext.Current.CancellationToken;
 
@@ -18,10 +18,7 @@ public class NatsResubscribeTests : IAsyncLifetime
 
     public async ValueTask DisposeAsync()
     {
-        for (var i = _cleanup.Count - 1; i >= 0; i--)
-        {
-            await _cleanup[i].DisposeAsync();
-        }
+        await _cleanup.DisposeAsync();
 
         GC.SuppressFinalize(this);
     }

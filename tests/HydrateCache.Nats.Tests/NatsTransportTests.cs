@@ -10,7 +10,7 @@ namespace HydrateCache.Nats;
 [TestSuite("Functional"), TestProvider("NATS"), TestArea("Transport")]
 public class NatsTransportTests : IAsyncLifetime
 {
-    private readonly List<IAsyncDisposable> _cleanup = [];
+    private readonly AsyncDisposables _cleanup = new();
 
     private static CancellationToken Token => TestContext.Current.CancellationToken;
 
@@ -20,11 +20,7 @@ public class NatsTransportTests : IAsyncLifetime
 
     public async ValueTask DisposeAsync()
     {
-        // Reverse order: transports before the connections they use.
-        for (var i = _cleanup.Count - 1; i >= 0; i--)
-        {
-            await _cleanup[i].DisposeAsync();
-        }
+        await _cleanup.DisposeAsync();
 
         GC.SuppressFinalize(this);
     }

@@ -24,30 +24,17 @@ public abstract class PublisherTailRecoveryTests<TFixture> : IClassFixture<TFixt
     [Fact]
     public async Task PlainPublisherLosesItsTailAndGoesQuiet_EverySiloConverges_ByRetransmission()
     {
-        var token = TestContext.Current.CancellationToken;
         const int Keys = 40;
         const ulong Tail = 10;
-        var prefix = $"tail-{Guid.NewGuid():N}-";
-        var lossy = new LossyTransport(await _fixture.ConnectAsync(), sequence => sequence > Keys - Tail) { LosesPublished = true };
-        var options = new HydrateChannelOptions<PriceRecord> { TopicPrefix = _fixture.TopicPrefix };
-        await using var publisher = new HydrateChannel<PriceRecord>(lossy, HydrateClusterFixture.PricesChannel, options);
         var recoveredBefore = _fixture.PricesStatistic(s => s.Recovered);
+        var (publisher, lossy) = await NewPublisherLosingTailAsync(Keys, Tail);
+        await using var _ = publisher;
 
-        for (var i = 0; i < Keys; i++)
-        {
-            await publisher.PublishAsync(prefix + i, new PriceRecord(prefix + i, i), cancellationToken: token);
-        }
-
-        var started = Stopwatch.GetTimestamp();
+        var prefix = await PublishAsync(publisher, "tail", Keys, writeSource: false);
 
         // The fault happened: the last ten updates never reached the broker, so no silo (and no peer) has them.
         Assert.Equal((long)Tail, lossy.Killed);
-
-        await Eventually.TrueAsync(
-            () => _fixture.Caches<PriceRecord>().All(c => Enumerable.Range(0, Keys).All(i => c.Cache.TryGet(prefix + i, out var p) && p.Value == i)),
-            "every silo holds every update of the publisher",
-            TimeSpan.FromSeconds(30));
-        var converged = Stopwatch.GetElapsedTime(started);
+        var converged = await WaitUntilEverySiloHoldsAsync(prefix, Keys);
 
         var silos = _fixture.ActiveSilos.Count();
         var recovered = _fixture.PricesStatistic(s => s.Recovered) - recoveredBefore;
@@ -59,33 +46,20 @@ public abstract class PublisherTailRecoveryTests<TFixture> : IClassFixture<TFixt
     [Fact]
     public async Task PublisherNoLongerHoldsItsLostTail_EverySiloLoadsFromTheSource()
     {
-        var token = TestContext.Current.CancellationToken;
         const int Keys = 30;
         const ulong Tail = 10;
-        var prefix = $"source-{Guid.NewGuid():N}-";
-        var lossy = new LossyTransport(await _fixture.ConnectAsync(), sequence => sequence > Keys - Tail) { LosesPublished = true };
-        var options = new HydrateChannelOptions<PriceRecord> { TopicPrefix = _fixture.TopicPrefix };
-        options.Recovery.RetransmitWindowMessages = 1;
-        await using var publisher = new HydrateChannel<PriceRecord>(lossy, HydrateClusterFixture.PricesChannel, options);
         var (unrecoveredBefore, loadedBefore, repairedBefore, loadsBefore) =
             (_fixture.PricesStatistic(s => s.Unrecovered), _fixture.PricesStatistic(s => s.Loaded), _fixture.PricesStatistic(s => s.Repaired), _fixture.PriceSource.Loads);
 
-        // Write-through: the system of record first, then the broadcast; the last ten broadcasts are lost, and the
-        // publisher's window holds only the very last, so nine of them can be neither retransmitted nor copied from a peer.
-        for (var i = 0; i < Keys; i++)
-        {
-            _fixture.PriceSource.Write(prefix + i, new PriceRecord(prefix + i, i));
-            await publisher.PublishAsync(prefix + i, new PriceRecord(prefix + i, i), cancellationToken: token);
-        }
+        // The publisher's window holds only its very last frame, so nine of the lost ten can be neither retransmitted
+        // nor copied from a peer: only the system of record (written first, as write-through does) has them.
+        var (publisher, lossy) = await NewPublisherLosingTailAsync(Keys, Tail, windowMessages: 1);
+        await using var _ = publisher;
 
-        var started = Stopwatch.GetTimestamp();
+        var prefix = await PublishAsync(publisher, "source", Keys, writeSource: true);
+
         Assert.Equal((long)Tail, lossy.Killed);
-
-        await Eventually.TrueAsync(
-            () => _fixture.Caches<PriceRecord>().All(c => Enumerable.Range(0, Keys).All(i => c.Cache.TryGet(prefix + i, out var p) && p.Value == i)),
-            "every silo holds every update of the publisher",
-            TimeSpan.FromSeconds(30));
-        var converged = Stopwatch.GetElapsedTime(started);
+        var converged = await WaitUntilEverySiloHoldsAsync(prefix, Keys);
 
         var silos = _fixture.ActiveSilos.Count();
         var unrecovered = _fixture.PricesStatistic(s => s.Unrecovered) - unrecoveredBefore;
@@ -98,6 +72,47 @@ public abstract class PublisherTailRecoveryTests<TFixture> : IClassFixture<TFixt
         // The source was the only copy of the nine: some silo loaded them from it; the others from it too, or from that silo.
         Assert.True(loaded >= (long)Tail - 1, $"the evicted updates came from the source: {loaded} loaded");
         Assert.True(loaded + repaired >= ((long)Tail - 1) * silos, $"{loaded} loaded + {repaired} copied");
+    }
+
+    /// <summary>A plain .NET publisher of the prices channel, on its own transport client, whose last <paramref name="tail"/> updates never reach the broker.</summary>
+    private async Task<(HydrateChannel<PriceRecord> Publisher, LossyTransport Lossy)> NewPublisherLosingTailAsync(int keys, ulong tail, int? windowMessages = null)
+    {
+        var lossy = new LossyTransport(await _fixture.ConnectAsync(), sequence => sequence > (ulong)keys - tail) { LosesPublished = true };
+        var options = new HydrateChannelOptions<PriceRecord> { TopicPrefix = _fixture.TopicPrefix };
+        if (windowMessages is { } messages)
+        {
+            options.Recovery.RetransmitWindowMessages = messages;
+        }
+
+        return (new HydrateChannel<PriceRecord>(lossy, HydrateClusterFixture.PricesChannel, options), lossy);
+    }
+
+    /// <summary>Publishes one update per key (written to the fixture's source first when asked) and returns the keys' prefix.</summary>
+    private async Task<string> PublishAsync(HydrateChannel<PriceRecord> publisher, string hint, int keys, bool writeSource)
+    {
+        var prefix = $"{hint}-{Guid.NewGuid():N}-";
+        for (var i = 0; i < keys; i++)
+        {
+            if (writeSource)
+            {
+                _fixture.PriceSource.Write(prefix + i, new PriceRecord(prefix + i, i));
+            }
+
+            await publisher.PublishAsync(prefix + i, new PriceRecord(prefix + i, i), cancellationToken: TestContext.Current.CancellationToken);
+        }
+
+        return prefix;
+    }
+
+    /// <summary>Waits until every silo holds every key's value and returns how long that took.</summary>
+    private async Task<TimeSpan> WaitUntilEverySiloHoldsAsync(string prefix, int keys)
+    {
+        var started = Stopwatch.GetTimestamp();
+        await Eventually.TrueAsync(
+            () => _fixture.Caches<PriceRecord>().All(c => Enumerable.Range(0, keys).All(i => c.Cache.TryGet(prefix + i, out var p) && p.Value == i)),
+            "every silo holds every update of the publisher",
+            TimeSpan.FromSeconds(30));
+        return Stopwatch.GetElapsedTime(started);
     }
 }
 

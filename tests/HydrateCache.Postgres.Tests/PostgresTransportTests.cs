@@ -8,7 +8,7 @@ namespace HydrateCache.Postgres.Tests;
 [TestSuite("Functional"), TestProvider("Postgres"), TestArea("Transport")]
 public class PostgresTransportTests : IAsyncLifetime
 {
-    private readonly List<IAsyncDisposable> _cleanup = [];
+    private readonly AsyncDisposables _cleanup = new();
     private readonly List<string> _tables = [];
     private NpgsqlDataSource _admin = null!;
 
@@ -23,10 +23,7 @@ public class PostgresTransportTests : IAsyncLifetime
     public async ValueTask DisposeAsync()
     {
         // Transports first (they use the data sources), in reverse order of creation.
-        for (var i = _cleanup.Count - 1; i >= 0; i--)
-        {
-            await _cleanup[i].DisposeAsync();
-        }
+        await _cleanup.DisposeAsync();
 
         foreach (var table in _tables)
         {

@@ -9,7 +9,7 @@ namespace HydrateCache.Redis.Tests;
 [TestSuite("Functional"), TestProvider("Redis"), TestArea("Transport")]
 public sealed class RedisTransportTests : IAsyncLifetime
 {
-    private readonly List<IAsyncDisposable> _cleanup = [];
+    private readonly AsyncDisposables _cleanup = new();
 
     private static CancellationToken Token => TestContext.Current.CancellationToken;
 
@@ -20,10 +20,7 @@ public sealed class RedisTransportTests : IAsyncLifetime
     public async ValueTask DisposeAsync()
     {
         // Transports first, then the multiplexers they used (registered before them).
-        for (var i = _cleanup.Count - 1; i >= 0; i--)
-        {
-            await _cleanup[i].DisposeAsync();
-        }
+        await _cleanup.DisposeAsync();
     }
 
     private async Task<ConnectionMultiplexer> ConnectAsync(RedisProtocol protocol = RedisProtocol.Resp2, string? clientName = null, bool allowAdmin = false)

@@ -275,7 +275,7 @@ public abstract class TransportConformanceTests : IAsyncLifetime
             var logs = new CapturingLoggerFactory();
             var channel = new HydrateChannel<string>(lossy, channelName, FastRecovery(new HydrateChannelOptions<string> { LoggerFactory = logs }));
             var cache = new LocalHydratedCache<string>();
-            await channel.StartRecoveryAsync(Token);
+            await channel.StartRecoveryAsync(receiving: true, Token);
             hydrating.Add(channel.HydrateAsync(cache, stop.Token));
             await Eventually.TrueAsync(() => logs.Contains(HydrateEventId.ChannelSubscribed), "the receiver subscribed");
             receivers.Add((channel, cache, lossy));

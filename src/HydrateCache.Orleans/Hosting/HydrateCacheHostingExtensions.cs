@@ -1,5 +1,7 @@
 using HydrateCache.Orleans.Convergence;
+using HydrateCache.Orleans.Runtime;
 using HydrateCache.Orleans.Streams;
+using Microsoft.Extensions.DependencyInjection;
 using Orleans.Streams;
 
 namespace Orleans.Hosting;
@@ -49,6 +51,11 @@ public static class HydrateCacheHostingExtensions
     {
         ArgumentNullException.ThrowIfNull(builder);
         ArgumentNullException.ThrowIfNull(configure);
+        if (!builder.Services.Any(d => d.ImplementationType == typeof(HydrateClientRecovery)))
+        {
+            builder.Services.AddSingleton<ILifecycleParticipant<IClusterClientLifecycle>, HydrateClientRecovery>();
+        }
+
         configure(new HydrateCacheBuilder(
             builder.Services,
             isSilo: false,

@@ -57,7 +57,7 @@ internal interface IHydrateChannelRuntime
     /// <summary>Loads the silo cache from the channel's source; returns how many entries changed it.</summary>
     Task<int> LoadFromSourceAsync(CancellationToken cancellationToken);
 
-    /// <summary>Starts the receiving side of the channel's loss recovery (heartbeats and retransmission requests).</summary>
+    /// <summary>Starts the channel's loss recovery: on a silo as a receiver (it asks for what it misses), on a client as a publisher only.</summary>
     void StartRecovery();
 
     /// <summary>Stops the channel's loss recovery.</summary>
@@ -179,7 +179,7 @@ internal sealed class HydrateChannelRuntime<T> : IHydrateChannelRuntime, IDispos
         }
     }
 
-    public void StartRecovery() => _ = TypedChannel.StartRecoveryAsync();
+    public void StartRecovery() => _ = TypedChannel.StartRecoveryAsync(receiving: Cache is not null);
 
     public ValueTask StopRecoveryAsync() => TypedChannel.DisposeAsync();
 

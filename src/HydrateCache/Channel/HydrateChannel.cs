@@ -371,15 +371,19 @@ public sealed class HydrateChannel<T> : IAsyncDisposable
     }
 
     /// <summary>
-    /// Starts the receiving side of loss recovery, for an instance that receives through
-    /// <see cref="Apply(TransportMessage, LocalHydratedCache{T})"/> (the Orleans integration does):
-    /// <see cref="HydrateAsync"/> and <see cref="SubscribeAsync"/> start it themselves, and publishing starts the sending side.
-    /// Subscribes to the channel's control topic, retrying in the background until it succeeds or the channel is disposed.
+    /// Starts loss recovery now rather than at the first publish or subscription: subscribes to the channel's control
+    /// topic (retrying in the background until it succeeds or the channel is disposed), from where this instance
+    /// answers retransmission requests for what it publishes and learns the versions other senders announce.
     /// </summary>
+    /// <param name="receiving"><see langword="true"/> for an instance that receives the channel's messages through
+    /// <see cref="Apply(TransportMessage, LocalHydratedCache{T})"/> (the Orleans integration's silos): it also tracks
+    /// every sender's sequence numbers from now on and asks for what it misses. <see langword="false"/> for one that
+    /// only publishes (so that its first write is already ordered after what the others announced); it must not ask for
+    /// messages it never subscribed to. <see cref="HydrateAsync"/> and <see cref="SubscribeAsync"/> start receiving themselves.</param>
     /// <param name="cancellationToken">Stops waiting (not the recovery).</param>
     /// <returns>A task that completes when the control topic subscription is established (at once when recovery is off).</returns>
-    public Task StartRecoveryAsync(CancellationToken cancellationToken = default) =>
-        _recovery is null ? Task.CompletedTask : _recovery.StartReceivingAsync().WaitAsync(cancellationToken);
+    public Task StartRecoveryAsync(bool receiving, CancellationToken cancellationToken = default) =>
+        _recovery is null ? Task.CompletedTask : _recovery.StartAsync(receiving).WaitAsync(cancellationToken);
 
     /// <summary>Stops loss recovery: heartbeats, answers to retransmission requests and the control topic subscription.</summary>
     /// <returns>A task that completes when recovery has stopped.</returns>
@@ -393,7 +397,7 @@ public sealed class HydrateChannel<T> : IAsyncDisposable
             return;
         }
 
-        _ = _recovery?.StartReceivingAsync();
+        _ = _recovery?.StartAsync(receiving: true);
 
         ITransportSubscription subscription;
         try

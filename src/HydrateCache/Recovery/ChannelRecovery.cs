@@ -64,14 +64,20 @@ internal sealed class ChannelRecovery : IAsyncDisposable
         }
     }
 
-    /// <summary>Starts the receiver role: from now on, sequences of other senders are tracked and missing ones requested.</summary>
-    public Task StartReceivingAsync()
+    /// <summary>
+    /// Subscribes to the control topic (once); with <paramref name="receiving"/>, also starts the receiver role: from now
+    /// on, sequences of other senders are tracked and missing ones requested.
+    /// </summary>
+    public Task StartAsync(bool receiving)
     {
-        lock (_lock)
+        if (receiving)
         {
-            if (_tracker.SubscribedSince == 0)
+            lock (_lock)
             {
-                _tracker.SubscribedSince = Math.Max(1, _timeProvider.GetUtcNow().ToUnixTimeMilliseconds() - SinceSlackMs);
+                if (_tracker.SubscribedSince == 0)
+                {
+                    _tracker.SubscribedSince = Math.Max(1, _timeProvider.GetUtcNow().ToUnixTimeMilliseconds() - SinceSlackMs);
+                }
             }
         }
 

@@ -30,7 +30,7 @@ public class ChannelRecoveryTests : IAsyncLifetime
     {
         var channel = NewChannel(transport, configure);
         var cache = new LocalHydratedCache<string>();
-        await channel.StartRecoveryAsync(Token);
+        await channel.StartRecoveryAsync(receiving: true, Token);
         var subscribed = _bus.GetSubscriberCount(channel.Topic);
         _hydrating.Add(channel.HydrateAsync(cache, _stop.Token));
         await Eventually.TrueAsync(() => _bus.GetSubscriberCount(channel.Topic) > subscribed, "the receiver subscribed");
@@ -120,13 +120,18 @@ public class ChannelRecoveryTests : IAsyncLifetime
         var (_, cache) = await NewReceiverAsync(_bus);
 
         await writer.PublishAsync("k", "first", cancellationToken: Token);
-        await laggingWriter.StartRecoveryAsync(Token);
+        await laggingWriter.StartRecoveryAsync(receiving: false, Token);
         await Eventually.TrueAsync(() => writer.Statistics.HeartbeatsSent > 0, "the writer sent a heartbeat");
         await Task.Delay(100, Token);
         await laggingWriter.PublishAsync("k", "second", cancellationToken: Token);
 
         // Without the heartbeat, "second" would be versioned 20 s before "first" and rejected as stale.
         await Eventually.TrueAsync(() => cache.TryGet("k", out var value) && value == "second", "the later write wins");
+
+        // It only publishes: it never asks for the messages its heartbeats told it about (it does not receive them).
+        await Task.Delay(500, Token);
+        Assert.Equal(0, laggingWriter.Statistics.RetransmitRequests);
+        Assert.Equal(0, laggingWriter.Statistics.Unrecovered);
     }
 
     [Fact]
