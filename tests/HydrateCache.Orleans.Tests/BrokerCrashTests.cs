@@ -31,7 +31,7 @@ public abstract class BrokerCrashTests<TFixture> : IClassFixture<TFixture>
         var server = _fixture.PrivateServer!;
         var workload = new GrainWriteWorkload(_fixture, Keys, passes: Crashes);
         var repairedBefore = _fixture.PricesStatistic(s => s.Repaired);
-        var recoveredBefore = _fixture.PricesStatistic(s => s.Recovered);
+        var retransmittedBefore = _fixture.PricesStatistic(s => s.Retransmitted);
         var processes = new List<(int Killed, int Restarted)>();
         var started = Stopwatch.GetTimestamp();
 
@@ -57,7 +57,7 @@ public abstract class BrokerCrashTests<TFixture> : IClassFixture<TFixture>
         var repaired = _fixture.PricesStatistic(s => s.Repaired) - repairedBefore;
         Console.WriteLine($"{typeof(TFixture).Name}: {Crashes} crashes (pids {string.Join(", ", processes.Select(p => $"{p.Killed}->{p.Restarted}"))}), " +
             $"{workload.Writes} writes ({workload.Retried} retried) done after {Stopwatch.GetElapsedTime(started, workload.FinishedAt).TotalMilliseconds:F0} ms, " +
-            $"{repaired} entries repaired, {_fixture.PricesStatistic(s => s.Recovered) - recoveredBefore} missed updates recovered by retransmission, converged {converged.TotalMilliseconds:F0} ms after the last write");
+            $"{repaired} entries repaired, {_fixture.PricesStatistic(s => s.Retransmitted) - retransmittedBefore} updates retransmitted on request, converged {converged.TotalMilliseconds:F0} ms after the last write");
         Assert.True(repaired > 0, "no update was lost and repaired: the crashes did not bite");
 
         // The subscriptions came back: updates published after the restarts reach every silo through the transport

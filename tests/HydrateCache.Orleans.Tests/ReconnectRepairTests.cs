@@ -34,7 +34,7 @@ public abstract class ReconnectRepairTests<TFixture> : IClassFixture<TFixture>
         const int Cuts = 3;
         var workload = new GrainWriteWorkload(_fixture, Keys, passes: Cuts);
         var repairedBefore = _fixture.PricesStatistic(s => s.Repaired);
-        var recoveredBefore = _fixture.PricesStatistic(s => s.Recovered);
+        var retransmittedBefore = _fixture.PricesStatistic(s => s.Retransmitted);
         var killed = new long[Cuts];
         var started = Stopwatch.GetTimestamp();
 
@@ -49,7 +49,7 @@ public abstract class ReconnectRepairTests<TFixture> : IClassFixture<TFixture>
         var repaired = _fixture.PricesStatistic(s => s.Repaired) - repairedBefore;
         Console.WriteLine($"{typeof(TFixture).Name}: {Cuts} cuts closed {string.Join("+", killed)} subscriber connections, {workload.Writes} writes " +
             $"({workload.Retried} retried) done after {Stopwatch.GetElapsedTime(started, workload.FinishedAt).TotalMilliseconds:F0} ms, " +
-            $"{repaired} entries repaired, {_fixture.PricesStatistic(s => s.Recovered) - recoveredBefore} missed updates recovered by retransmission, converged {converged.TotalMilliseconds:F0} ms after the last write");
+            $"{repaired} entries repaired, {_fixture.PricesStatistic(s => s.Retransmitted) - retransmittedBefore} updates retransmitted on request, converged {converged.TotalMilliseconds:F0} ms after the last write");
         Assert.True(repaired > 0, "no update was lost and repaired: the cuts did not bite");
     }
 }

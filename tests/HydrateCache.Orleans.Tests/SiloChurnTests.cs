@@ -64,7 +64,7 @@ public abstract class SiloChurnTests<TFixture> : IClassFixture<TFixture>
             .GetRequiredKeyedService<HydrateChannelRuntime<PriceRecord>>(HydrateClusterFixture.PricesChannel).TypedChannel.Statistics;
         Console.WriteLine($"{typeof(TFixture).Name}: silo {victim.SiloAddress} stopped, {joined.SiloAddress} started, {workload.Writes} writes " +
             $"({workload.Retried} retried) done after {Stopwatch.GetElapsedTime(started, workload.FinishedAt).TotalMilliseconds:F0} ms, " +
-            $"{_fixture.PricesStatistic(s => s.Repaired)} entries repaired in all ({joinedStatistics.Repaired} by the new silo), {_fixture.PricesStatistic(s => s.Recovered)} missed updates recovered by retransmission, " +
+            $"{_fixture.PricesStatistic(s => s.Repaired)} entries repaired in all ({joinedStatistics.Repaired} by the new silo), {_fixture.PricesStatistic(s => s.Retransmitted)} updates retransmitted on request, " +
             $"converged {converged.TotalMilliseconds:F0} ms after the last write");
 
         // The new silo started in the last pass: the first pass's writes can only have come to it from a peer.

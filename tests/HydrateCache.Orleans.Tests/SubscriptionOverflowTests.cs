@@ -26,7 +26,7 @@ public abstract class SubscriptionOverflowTests<TFixture> : IClassFixture<TFixtu
         const int Keys = 300;
         var workload = new GrainWriteWorkload(_fixture, Keys, passes: 2, writers: 32);
         var repairedBefore = _fixture.PricesStatistic(s => s.Repaired);
-        var recoveredBefore = _fixture.PricesStatistic(s => s.Recovered);
+        var retransmittedBefore = _fixture.PricesStatistic(s => s.Retransmitted);
         var droppedBefore = Dropped();
         var droppedBeforeLastPass = 0L;
         var started = Stopwatch.GetTimestamp();
@@ -50,7 +50,7 @@ public abstract class SubscriptionOverflowTests<TFixture> : IClassFixture<TFixtu
         var droppedInLastPass = Dropped() - droppedBeforeLastPass;
         var repaired = _fixture.PricesStatistic(s => s.Repaired) - repairedBefore;
         Console.WriteLine($"{typeof(TFixture).Name}: {workload.Writes} writes ({workload.Retried} retried) done after {writesDone.TotalMilliseconds:F0} ms, " +
-            $"{dropped} updates dropped by full subscription buffers ({droppedInLastPass} in the last burst), {repaired} entries repaired, {_fixture.PricesStatistic(s => s.Recovered) - recoveredBefore} missed updates recovered by retransmission, " +
+            $"{dropped} updates dropped by full subscription buffers ({droppedInLastPass} in the last burst), {repaired} entries repaired, {_fixture.PricesStatistic(s => s.Retransmitted) - retransmittedBefore} updates retransmitted on request, " +
             $"converged {converged.TotalMilliseconds:F0} ms after the last write");
         Assert.True(droppedInLastPass > 0, $"the last burst overflowed no subscription buffer ({dropped} dropped in all)");
         Assert.True(repaired > 0, "nothing was repaired");

@@ -153,7 +153,7 @@ internal sealed class HydrateSiloSynchronizer : ILifecycleParticipant<ISiloLifec
     }
 
     /// <summary>
-    /// Loads a channel from the first peer that answers; the first silo of a cluster is warm at once. A silo that has just
+    /// Loads a channel from every peer that answers; the first silo of a cluster is warm at once (or loads its source). A silo that has just
     /// joined may not reach its peers yet (it learns their grain manifests shortly after joining): it retries, briefly
     /// apart, until a peer answers or the warm-start time runs out; then anti-entropy rounds keep trying.
     /// </summary>
@@ -183,14 +183,25 @@ internal sealed class HydrateSiloSynchronizer : ILifecycleParticipant<ISiloLifec
                 }
             }
 
+            // Every peer, not the first that answers: a peer may lag behind its own transport subscription (a backlog
+            // behind its pulling agent), and what was published before this silo subscribed comes only from these copies.
+            // After the first, a copy only transfers the buckets that still differ.
+            var copied = 0;
+            var answered = new List<SiloAddress>();
             foreach (var peer in peers)
             {
                 if (await TrySyncAsync(channel, peer, "warm start") is { } count)
                 {
-                    channel.MarkWarm();
-                    _logger.WarmStartCompleted(channel.Channel, _silo, count, peer.ToString(), (long)_timeProvider.GetElapsedTime(started).TotalMilliseconds);
-                    return;
+                    copied += count;
+                    answered.Add(peer);
                 }
+            }
+
+            if (answered.Count > 0)
+            {
+                channel.MarkWarm();
+                _logger.WarmStartCompleted(channel.Channel, _silo, copied, string.Join(", ", answered), (long)_timeProvider.GetElapsedTime(started).TotalMilliseconds);
+                return;
             }
 
             if (_timeProvider.GetElapsedTime(started) >= limit && !channel.HasSource)

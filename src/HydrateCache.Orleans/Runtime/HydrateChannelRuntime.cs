@@ -19,6 +19,9 @@ internal interface IHydrateChannelRuntime
     /// <summary>Applies received frames to the silo-local cache, in order, through the channel's receive pipeline.</summary>
     void Apply(HydrateFrames frames);
 
+    /// <summary>Tells the channel's loss recovery that a frame arrived, before it waits in the silo's queue to be applied.</summary>
+    void OnArrived(TransportMessage message);
+
     /// <summary>
     /// Decodes a frame for grains that subscribe to the channel's streams, without counting it (the worker grain's
     /// receive pipeline accounts for every frame).
@@ -178,6 +181,8 @@ internal sealed class HydrateChannelRuntime<T> : IHydrateChannelRuntime, IDispos
             TypedChannel.Apply(new TransportMessage(Topic, body) { LostBefore = frames.LostBefore[i], IsLossNotice = body is null }, cache);
         }
     }
+
+    public void OnArrived(TransportMessage message) => TypedChannel.OnArrived(message);
 
     public void StartRecovery() => _ = TypedChannel.StartRecoveryAsync(receiving: Cache is not null);
 

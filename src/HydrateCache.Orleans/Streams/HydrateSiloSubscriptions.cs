@@ -109,6 +109,9 @@ internal sealed class HydrateSiloSubscriptions : ILifecycleParticipant<ISiloLife
     /// <summary>Takes a copy of a frame (its body is only valid during this call); waits while the channel's batch is full.</summary>
     private async ValueTask OnMessageAsync(int channel, TransportMessage message, CancellationToken cancellationToken)
     {
+        // Loss recovery tracks sequence numbers where frames arrive, not where the worker applies them: a backlog behind
+        // the pulling agent is not a loss, and must not be requested again from every sender.
+        _channels[channel].OnArrived(message);
         var body = message.IsLossNotice ? null : message.Body.ToArray();
         while (true)
         {

@@ -341,6 +341,21 @@ public sealed class HydrateChannel<T> : IAsyncDisposable
     }
 
     /// <summary>
+    /// Tells loss recovery that <paramref name="message"/> arrived from the transport, for a receiver that queues frames
+    /// before it calls <see cref="Apply(TransportMessage, LocalHydratedCache{T})"/> (the Orleans integration does): a
+    /// frame waiting in a local backlog is then never mistaken for a lost one and requested again. Reads the envelope
+    /// only (no payload); a frame it cannot read is left to <see cref="Apply(TransportMessage, LocalHydratedCache{T})"/> to count.
+    /// </summary>
+    /// <param name="message">A message received from the transport on this channel's topic.</param>
+    public void OnArrived(TransportMessage message)
+    {
+        if (_recovery is not null && !message.IsLossNotice && HydrateFrame.TryReadMetadata(message.Body, out var metadata))
+        {
+            _recovery.OnData(metadata.SenderId, metadata.Sequence);
+        }
+    }
+
+    /// <summary>
     /// Applies a frame that repairs <paramref name="cache"/> (copied from another copy of the cache, not received from the
     /// transport): decodes it, advances this instance's clock past its version and applies it by version. A repair
     /// that changed the cache is counted in <see cref="HydrateChannelStatistics.Repaired"/>; a bad frame is dropped

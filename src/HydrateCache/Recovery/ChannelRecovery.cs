@@ -9,8 +9,13 @@ namespace HydrateCache;
 /// </summary>
 internal sealed class ChannelRecovery : IAsyncDisposable
 {
-    /// <summary>Slack on a receiver's start time in first-contact requests: the sender's clock may differ a little.</summary>
-    private const long SinceSlackMs = 1000;
+    /// <summary>
+    /// Slack on a receiver's start time in first-contact requests, for senders whose clocks differ a little. Every
+    /// millisecond of it makes a sender resend what it published in that millisecond to a receiver that joins while it
+    /// writes, so it is kept to what NTP-synchronised hosts differ by; a message missed within a larger clock difference
+    /// is left to the other repairs (peers, anti-entropy, the source).
+    /// </summary>
+    private const long SinceSlackMs = 50;
 
     private readonly IRecoveryHost _host;
     private readonly ITransport _transport;

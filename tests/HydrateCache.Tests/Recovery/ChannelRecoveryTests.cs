@@ -194,6 +194,29 @@ public class ChannelRecoveryTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task OnArrived_FramesQueuedLocallyBeforeApply_AreNotRequestedAgain()
+    {
+        // Two receivers that hold the publisher's three frames in a local queue, not applied yet (as a silo's pulling
+        // agent does): the one told of their arrival asks for nothing; the one that is not asks for all three.
+        var told = NewChannel(_bus);
+        var untold = NewChannel(_bus);
+        await told.StartRecoveryAsync(receiving: true, Token);
+        await untold.StartRecoveryAsync(receiving: true, Token);
+        var publisher = NewChannel(_bus);
+        for (var i = 1; i <= 3; i++)
+        {
+            var message = publisher.CreateUpsert($"k{i}", $"v{i}");
+            await publisher.SendAsync(message, Token);
+            told.OnArrived(new TransportMessage(publisher.Topic, publisher.Encode(message)));
+        }
+
+        await Eventually.TrueAsync(() => untold.Statistics.RetransmitRequests > 0, "the receiver not told asked for the frames its heartbeat announced");
+
+        Assert.Equal(0, told.Statistics.RetransmitRequests);
+        Assert.Equal(0UL, told.MissingSequences);
+    }
+
+    [Fact]
     public async Task Disabled_NoControlTopicSubscription_NoHeartbeats()
     {
         var publisher = NewChannel(_bus, o => o.Recovery.Enabled = false);
