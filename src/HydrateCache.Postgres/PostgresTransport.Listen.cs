@@ -91,6 +91,7 @@ public sealed partial class PostgresTransport
         _inListener.Value = true;
         var token = _disposing.Token;
         var failures = 0;
+        var backoff = new TransportBackoff(new TransportBackoffOptions { InitialDelay = _reconnectDelay, MaxDelay = _reconnectDelay > MaxReconnectDelay ? _reconnectDelay : MaxReconnectDelay });
         while (true)
         {
             NpgsqlConnection? connection = null;
@@ -117,6 +118,7 @@ public sealed partial class PostgresTransport
                 }
 
                 failures = 0;
+                backoff.Reset();
                 await ListenAsync(connection, token).ConfigureAwait(false);
             }
             catch (OperationCanceledException) when (token.IsCancellationRequested)
@@ -183,7 +185,7 @@ public sealed partial class PostgresTransport
                 }
             }
 
-            var delay = ReconnectBackoff(failures - 1);
+            var delay = backoff.NextDelay();
             Logger.ListenerConnectFailed(failure, failures, delay);
             if (!await WaitForRetryAsync(delay, token).ConfigureAwait(false))
             {
@@ -367,19 +369,6 @@ public sealed partial class PostgresTransport
             waiter.Completion.TrySetException(
                 new PostgresTransportException($"The PostgreSQL transport could not LISTEN on channel '{waiter.Channel}': {failure.Message}", failure));
         }
-    }
-
-    private TimeSpan ReconnectBackoff(int attempt)
-    {
-        var max = _reconnectDelay > MaxReconnectDelay ? _reconnectDelay : MaxReconnectDelay;
-        var delay = _reconnectDelay * Math.Pow(2, Math.Min(attempt, 16));
-        if (delay > max)
-        {
-            delay = max;
-        }
-
-        // Up to 20 % jitter, so that many processes do not reconnect in lockstep after a server restart.
-        return delay * (0.8 + (0.2 * Random.Shared.NextDouble()));
     }
 
     /// <summary>Waits <paramref name="delay"/>, or less when a subscription asks for the connection; false when disposed.</summary>

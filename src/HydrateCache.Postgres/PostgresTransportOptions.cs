@@ -46,7 +46,8 @@ public sealed class PostgresTransportOptions
     public TimeSpan LargePayloadRetention { get; set; } = TimeSpan.FromMinutes(5);
 
     /// <summary>Gets or sets the delay between attempts to re-open the listening connection after it was lost.</summary>
-    /// <value>Defaults to 1 second. The first attempt is immediate; later delays double up to 30 seconds (or this value, if larger).</value>
+    /// <value>Defaults to 1 second. The first attempt is immediate; later delays double up to 30 seconds (or this value, if
+    /// larger), each jittered between half and all of its step (<see cref="TransportBackoff"/>).</value>
     public TimeSpan ReconnectDelay { get; set; } = TimeSpan.FromSeconds(1);
 
     /// <summary>Gets or sets the bounds of each subscription's buffer (the messages waiting for its handler) and its overflow policy.</summary>
