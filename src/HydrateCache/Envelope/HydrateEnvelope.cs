@@ -126,13 +126,16 @@ internal readonly record struct HydrateEnvelope(
         {
             return TryReadCore(new CborReader(frame, CborConformanceMode.Strict), out envelope);
         }
-        catch (Exception ex) when (ex is CborContentException or InvalidOperationException or FormatException or OverflowException or ArgumentException)
+        catch (Exception ex) when (IsMalformedCbor(ex))
         {
-            // CborReader reports malformed data and unexpected data types with these.
             envelope = default;
             return EnvelopeReadResult.Malformed;
         }
     }
+
+    /// <summary>Whether <paramref name="exception"/> is how <see cref="CborReader"/> reports malformed data or an unexpected data type.</summary>
+    internal static bool IsMalformedCbor(Exception exception) =>
+        exception is CborContentException or InvalidOperationException or FormatException or OverflowException or ArgumentException;
 
     private static EnvelopeReadResult TryReadCore(CborReader reader, out HydrateEnvelope envelope)
     {

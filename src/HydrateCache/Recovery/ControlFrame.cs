@@ -120,7 +120,7 @@ internal sealed record ControlFrame(
         {
             return TryReadCore(new CborReader(frame, CborConformanceMode.Strict), out control);
         }
-        catch (Exception ex) when (ex is CborContentException or InvalidOperationException or FormatException or OverflowException or ArgumentException)
+        catch (Exception ex) when (HydrateEnvelope.IsMalformedCbor(ex))
         {
             control = null;
             return EnvelopeReadResult.Malformed;
