@@ -25,7 +25,6 @@ internal sealed class GapTracker
     private readonly long _delayTicks;
     private readonly long _heartbeatTicks;
     private readonly long _retryTicks;
-    private readonly long _expiryTicks;
     private readonly int _maxAttempts;
     private readonly int _maxSenders;
     private readonly Random _random;
@@ -36,7 +35,6 @@ internal sealed class GapTracker
         _delayTicks = (long)(options.NakDelay.TotalSeconds * timestampFrequency);
         _heartbeatTicks = (long)(options.HeartbeatInterval.TotalSeconds * timestampFrequency);
         _retryTicks = (long)(options.NakRetryInterval.TotalSeconds * timestampFrequency);
-        _expiryTicks = (long)((options.RetransmitWindowAge + options.RetransmitWindowAge).TotalSeconds * timestampFrequency);
         _maxAttempts = options.NakAttempts;
         _maxSenders = options.MaxTrackedSenders;
         _random = random ?? Random.Shared;
@@ -165,22 +163,18 @@ internal sealed class GapTracker
         return given;
     }
 
-    /// <summary>
-    /// Collects the requests due at <paramref name="now"/> and the sequences given up after the last attempt, and forgets
-    /// senders silent for twice the window age with nothing missing.
-    /// </summary>
+    /// <summary>Collects the requests due at <paramref name="now"/> and the sequences given up after the last attempt.</summary>
+    /// <remarks>
+    /// Senders are not forgotten for being silent (only the one silent the longest, beyond <see cref="HydrateRecoveryOptions.MaxTrackedSenders"/>):
+    /// a forgotten sender that writes again is a first contact, whose answer would report everything its window evicted
+    /// since this receiver subscribed as lost, and send every silo to its peers and its source for nothing.
+    /// </remarks>
     public void Collect(long now, List<ControlFrame> requests, List<(Guid Sender, ulong Count)> givenUp, Guid requester)
     {
-        List<Guid>? expired = null;
         foreach (var (sender, state) in _senders)
         {
             if (state.Missing.Count == 0)
             {
-                if (now - state.LastHeard > _expiryTicks)
-                {
-                    (expired ??= []).Add(sender);
-                }
-
                 continue;
             }
 
@@ -232,14 +226,6 @@ internal sealed class GapTracker
             if (firstContact is not null)
             {
                 requests.Add(ControlFrame.Nak(sender, requester, Math.Max(1, SubscribedSince), firstContact));
-            }
-        }
-
-        if (expired is not null)
-        {
-            foreach (var sender in expired)
-            {
-                _senders.Remove(sender);
             }
         }
     }

@@ -219,6 +219,20 @@ public class GapTrackerTests
     }
 
     [Fact]
+    public void Collect_SenderSilentForLong_IsNotForgotten_SoResumingIsNoFirstContact()
+    {
+        // Forgetting it would make its next message a first contact, whose answer reports its evicted window as lost.
+        var tracker = TrackerHeard(5);
+        Assert.Empty(Collect(tracker, 3_600_000).Requests);
+
+        tracker.OnData(Sender, 6, 3_600_001);
+
+        Assert.Equal(1, tracker.SenderCount);
+        Assert.Equal(0UL, tracker.MissingCount);
+        Assert.Empty(Collect(tracker, 3_700_000).Requests);
+    }
+
+    [Fact]
     public void Add_MoreSendersThanTracked_ForgetsTheOneSilentLongest()
     {
         var tracker = NewTracker();
