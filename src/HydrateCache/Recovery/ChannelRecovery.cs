@@ -19,7 +19,6 @@ internal sealed class ChannelRecovery : IAsyncDisposable
 
     private readonly IRecoveryHost _host;
     private readonly ITransport _transport;
-    private readonly HydrateRecoveryOptions _options;
     private readonly TimeProvider _timeProvider;
     private readonly ILogger _logger;
     private readonly LogRateLimiter _failureLog;
@@ -41,21 +40,17 @@ internal sealed class ChannelRecovery : IAsyncDisposable
     {
         _host = host;
         _transport = transport;
-        _options = options;
         _timeProvider = timeProvider;
         _logger = logger;
         _failureLog = new LogRateLimiter(timeProvider, TimeSpan.FromSeconds(10));
         _window = new RetransmitWindow(options, timeProvider);
         _tracker = new GapTracker(host.SenderId, options, timeProvider.TimestampFrequency);
-        _heartbeatTicks = (long)(options.HeartbeatInterval.TotalSeconds * timeProvider.TimestampFrequency);
-        _windowAgeTicks = (long)(options.RetransmitWindowAge.TotalSeconds * timeProvider.TimestampFrequency);
+        _heartbeatTicks = TimestampSpan.From(options.HeartbeatInterval, timeProvider.TimestampFrequency);
+        _windowAgeTicks = TimestampSpan.From(options.RetransmitWindowAge, timeProvider.TimestampFrequency);
         ControlTopic = host.Topic + ControlFrame.TopicSuffix;
     }
 
     public string ControlTopic { get; }
-
-    /// <summary>Gets the sender's window (for tests and statistics).</summary>
-    internal RetransmitWindow Window => _window;
 
     /// <summary>Gets the number of sequences this receiver currently misses.</summary>
     internal ulong Missing
@@ -327,8 +322,8 @@ internal sealed class ChannelRecovery : IAsyncDisposable
             }
 
             _scheduledAt = at;
-            var delay = Math.Max(0, at - _timeProvider.GetTimestamp());
-            _timer.Change(TimeSpan.FromSeconds((double)delay / _timeProvider.TimestampFrequency), Timeout.InfiniteTimeSpan);
+            var now = _timeProvider.GetTimestamp();
+            _timer.Change(_timeProvider.GetElapsedTime(now, Math.Max(at, now)), Timeout.InfiniteTimeSpan);
         }
     }
 

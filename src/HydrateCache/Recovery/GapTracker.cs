@@ -32,9 +32,9 @@ internal sealed class GapTracker
     public GapTracker(Guid self, HydrateRecoveryOptions options, long timestampFrequency, Random? random = null)
     {
         _self = self;
-        _delayTicks = (long)(options.NakDelay.TotalSeconds * timestampFrequency);
-        _heartbeatTicks = (long)(options.HeartbeatInterval.TotalSeconds * timestampFrequency);
-        _retryTicks = (long)(options.NakRetryInterval.TotalSeconds * timestampFrequency);
+        _delayTicks = TimestampSpan.From(options.NakDelay, timestampFrequency);
+        _heartbeatTicks = TimestampSpan.From(options.HeartbeatInterval, timestampFrequency);
+        _retryTicks = TimestampSpan.From(options.NakRetryInterval, timestampFrequency);
         _maxAttempts = options.NakAttempts;
         _maxSenders = options.MaxTrackedSenders;
         _random = random ?? Random.Shared;

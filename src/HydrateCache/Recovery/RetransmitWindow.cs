@@ -32,8 +32,8 @@ internal sealed class RetransmitWindow
     {
         _maxMessages = options.RetransmitWindowMessages;
         _maxBytes = options.RetransmitWindowBytes;
-        _maxAgeTicks = ToTicks(options.RetransmitWindowAge, timeProvider);
-        _holdoffTicks = ToTicks(options.RetransmitHoldoff, timeProvider);
+        _maxAgeTicks = TimestampSpan.From(options.RetransmitWindowAge, timeProvider.TimestampFrequency);
+        _holdoffTicks = TimestampSpan.From(options.RetransmitHoldoff, timeProvider.TimestampFrequency);
         _timeProvider = timeProvider;
     }
 
@@ -210,9 +210,6 @@ internal sealed class RetransmitWindow
             ranges.Add(new SequenceRange(from, to));
         }
     }
-
-    private static long ToTicks(TimeSpan span, TimeProvider timeProvider) =>
-        (long)(span.TotalSeconds * timeProvider.TimestampFrequency);
 
     private sealed class Entry(byte[] frame, long physicalTime, long recorded)
     {
