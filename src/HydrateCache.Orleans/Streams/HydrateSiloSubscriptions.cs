@@ -64,12 +64,14 @@ internal sealed class HydrateSiloSubscriptions : ILifecycleParticipant<ISiloLife
         {
             foreach (var channel in _channels)
             {
-                channel.Health?.ReportConnectionChanged(e.IsConnected);
+                // Whatever was published while disconnected is missing until the peers (or loss recovery) repair it.
+                // The loss first: a health check between the two never sees a reconnected channel that is not possibly stale.
                 if (e.IsConnected)
                 {
-                    // Whatever was published while disconnected is missing until the peers (or loss recovery) repair it.
                     channel.Health?.ReportLoss(HydrateLossReason.Reconnected);
                 }
+
+                channel.Health?.ReportConnectionChanged(e.IsConnected);
             }
         };
     }

@@ -448,11 +448,13 @@ public sealed class HydrateChannel<T> : IAsyncDisposable
         Health.ReportSubscribed();
         EventHandler<TransportConnectionEventArgs> onConnectionChanged = (_, e) =>
         {
-            Health.ReportConnectionChanged(e.IsConnected);
+            // The loss first: a health check between the two never sees a reconnected channel that is not possibly stale.
             if (e.IsConnected)
             {
                 RaiseLossDetected(new HydrateLossEventArgs(Name, HydrateLossReason.Reconnected, null, 0));
             }
+
+            Health.ReportConnectionChanged(e.IsConnected);
         };
         _transport.ConnectionChanged += onConnectionChanged;
         try
