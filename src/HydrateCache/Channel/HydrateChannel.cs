@@ -71,6 +71,12 @@ public sealed class HydrateChannel<T> : IAsyncDisposable
             options.Recovery.Validate();
             _recovery = new ChannelRecovery(new RecoveryHost(this), transport, options.Recovery, _timeProvider, _logger);
         }
+
+        Health = new HydrateChannelHealth(name, _timeProvider, _recovery is null ? null : options.Recovery.SelfRepairTime, () => MissingSequences);
+        if (_localCache is not null)
+        {
+            Health.TrackWarmth(_localCache.WhenWarmAsync(CancellationToken.None));
+        }
     }
 
     /// <summary>Gets the channel name.</summary>
@@ -87,6 +93,12 @@ public sealed class HydrateChannel<T> : IAsyncDisposable
 
     /// <summary>Gets the live counters of this instance.</summary>
     public HydrateChannelStatistics Statistics { get; } = new();
+
+    /// <summary>
+    /// Gets the health facts of this channel's cache (subscription, warmth, connection, unrepaired losses), which
+    /// <see cref="HydrateAsync"/> and <see cref="SubscribeAsync"/> keep up to date; report them with <see cref="HydrateHealthCheck"/>.
+    /// </summary>
+    public HydrateChannelHealth Health { get; }
 
     /// <summary>
     /// Raised when this instance may have missed updates for good: the transport reported lost messages, messages of a
@@ -208,6 +220,7 @@ public sealed class HydrateChannel<T> : IAsyncDisposable
     public Task HydrateAsync(LocalHydratedCache<T> cache, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(cache);
+        Health.TrackWarmth(cache.WhenWarmAsync(CancellationToken.None));
         return SubscribeCoreAsync(
             (message, _) =>
             {
@@ -295,6 +308,7 @@ public sealed class HydrateChannel<T> : IAsyncDisposable
             var backoff = new TransportBackoff(timeProvider: _timeProvider);
             while (!cancellationToken.IsCancellationRequested)
             {
+                var losses = Health.LossCount;
                 await backoff.RetryAsync(
                     token => new ValueTask<int>(LoadFromSourceAsync(cache, token)),
                     (ex, failures, delay) =>
@@ -304,6 +318,7 @@ public sealed class HydrateChannel<T> : IAsyncDisposable
                     },
                     cancellationToken).ConfigureAwait(false);
                 cache.MarkWarm();
+                Health.ReportRepaired(losses);
                 await lost.WaitAsync(cancellationToken).ConfigureAwait(false);
                 await Task.Delay(MinSourceReloadInterval, _timeProvider, cancellationToken).ConfigureAwait(false);
             }
@@ -423,14 +438,23 @@ public sealed class HydrateChannel<T> : IAsyncDisposable
         {
             return;
         }
+        catch (Exception ex)
+        {
+            Health.ReportSubscribeFailed(ex);
+            throw;
+        }
 
         _logger.ChannelSubscribed(Name, Topic, SenderId);
+        Health.ReportSubscribed();
         EventHandler<TransportConnectionEventArgs> onConnectionChanged = (_, e) =>
         {
+            // The loss first: a health check between the two never sees a reconnected channel that is not possibly stale.
             if (e.IsConnected)
             {
                 RaiseLossDetected(new HydrateLossEventArgs(Name, HydrateLossReason.Reconnected, null, 0));
             }
+
+            Health.ReportConnectionChanged(e.IsConnected);
         };
         _transport.ConnectionChanged += onConnectionChanged;
         try
@@ -446,6 +470,7 @@ public sealed class HydrateChannel<T> : IAsyncDisposable
         {
             _transport.ConnectionChanged -= onConnectionChanged;
             await subscription.DisposeAsync().ConfigureAwait(false);
+            Health.ReportUnsubscribed();
             _logger.ChannelUnsubscribed(Name, Topic);
         }
     }
@@ -647,6 +672,7 @@ public sealed class HydrateChannel<T> : IAsyncDisposable
 
     private void RaiseLossDetected(HydrateLossEventArgs args)
     {
+        Health.ReportLoss(args.Reason);
         try
         {
             LossDetected?.Invoke(this, args);
