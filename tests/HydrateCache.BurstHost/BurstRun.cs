@@ -18,7 +18,12 @@ internal static class BurstRun
     {
         var started = Stopwatch.GetTimestamp();
         var transport = args.Get("--transport") ?? "redis";
-        var endpoint = TransportChoice.Create(transport, args.Get("--endpoint")).Endpoint;
+        string? endpoint;
+        await using (var choice = TransportChoice.Create(transport, args.Get("--endpoint")))
+        {
+            endpoint = choice.Endpoint;
+        }
+
         var siloCount = args.Int("--silos", 3);
         var updates = args.Long("--updates", 1_000_000);
         var keys = args.Int("--keys", 10_000);
