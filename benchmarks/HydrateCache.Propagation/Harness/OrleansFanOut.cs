@@ -95,7 +95,8 @@ internal sealed class OrleansFanOut : FanOut
         {
             var index = i;
             var builder = Host.CreateApplicationBuilder();
-            builder.Logging.ClearProviders().AddConsole().SetMinimumLevel(LogLevel.Warning).AddFilter("Orleans.Runtime.Watchdog", LogLevel.Error);
+            // Warnings to stderr, so that stdout stays the report.
+            builder.Logging.ClearProviders().AddConsole(console => console.LogToStandardErrorThreshold = LogLevel.Trace).SetMinimumLevel(LogLevel.Warning).AddFilter("Orleans.Runtime.Watchdog", LogLevel.Error);
             builder.UseOrleans(silo => silo
                 .UseLocalhostClustering(ports[index].Silo, ports[index].Gateway, primary)
                 .AddHydrateCacheStreams(hydrate =>

@@ -72,7 +72,7 @@ internal static class ReadHeavyMode
             "hydrate" => await HydrateSystem.CreateAsync(settings),
             _ => throw new ArgumentException($"Unknown read-heavy variant '{variant}': use readthrough, fusioncache or hydrate."),
         };
-        await using var admin = await ConnectionMultiplexer.ConnectAsync(endpoint);
+        await using var admin = await ConnectionMultiplexer.ConnectAsync(endpoint + ",allowAdmin=true");
         var server = admin.GetServers()[0];
         var latest = new int[settings.Keys];
         var keys = Enumerable.Range(0, settings.Keys).Select(k => $"item-{k}").ToArray();
