@@ -104,7 +104,7 @@ fi
 if [ "$only" != e2e ]; then
   echo "==> BenchmarkDotNet (micro) — progress in $out/micro.log"
   dotnet benchmarks/HydrateCache.Benchmarks/bin/Release/net10.0/HydrateCache.Benchmarks.dll \
-    --filter '*' --artifacts "$out/micro" --exporters GitHub "${micro[@]}" >"$out/micro.log" 2>&1 || status=1
+    --filter '*' --artifacts "$out/micro" "${micro[@]}" >"$out/micro.log" 2>&1 || status=1
   {
     echo "## Micro benchmarks (BenchmarkDotNet)"
     echo
