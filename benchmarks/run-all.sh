@@ -71,10 +71,9 @@ machine_facts() {
   echo "- CPU: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo 2>/dev/null | cut -d: -f2 | sed 's/^ //' || echo n/a)"
   echo "- memory: $(awk '/MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo 2>/dev/null || echo n/a); OS: $(uname -sr)"
   echo "- .NET SDK $(dotnet --version); runtime $(dotnet --list-runtimes | grep -m1 'Microsoft.NETCore.App' | cut -d' ' -f2)"
-  echo "- servers (eng/services.sh, 127.0.0.1): $(redis-server --version | cut -d' ' -f1-3); nats-server $(nats-server --version 2>&1 | grep -o 'v[0-9.]*'); $(/usr/lib/postgresql/15/bin/postgres --version)"
+  echo "- servers (eng/services.sh, 127.0.0.1): $(redis-server --version | cut -d' ' -f1-3); nats-server $(nats-server --version 2>&1 | grep -o 'v[0-9][0-9.]*'); $(/usr/lib/postgresql/15/bin/postgres --version)"
   echo "- harness options: repeat $repeat${extra[*]:+, extra: ${extra[*]}}$([ $smoke = 1 ] && echo ', SMOKE parameters (numbers mean nothing)')"
 }
-machine_facts >"$out/machine.md"
 
 if [ $smoke = 1 ]; then
   latency=(--messages 200)
@@ -88,6 +87,7 @@ else
   readheavy=()
   micro=()
 fi
+machine_facts >"$out/machine.md"
 
 status=0
 if [ "$only" != micro ]; then

@@ -74,6 +74,8 @@ static void Draw(Plot plot, string mode, string transport, List<Point> points)
             "orleans" => "ours, 3-silo Orleans",
             "fusioncache" => "FusionCache L1+L2+backplane",
             "readthrough" => "read-through, local TTL",
+            "hydrate" => "HydrateCache",
+            "ours" => "ours (HydrateChannel)",
             _ => series.Key,
         };
         line.LineWidth = 2;

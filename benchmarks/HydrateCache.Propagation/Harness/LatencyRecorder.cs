@@ -5,7 +5,7 @@ namespace HydrateCache.Propagation.Harness;
 /// <summary>
 /// When each of N receivers first saw each of M messages (milliseconds after its publish, from the
 /// <see cref="Stopwatch"/> timestamp the message carries). Messages seen twice keep their first time; sequence numbers
-/// outside 0..M-1 (warm-up) are ignored. Thread-safe for one writer per receiver.
+/// outside 0..M-1 (warm-up) are ignored. Thread-safe.
 /// </summary>
 internal sealed class LatencyRecorder
 {
@@ -41,11 +41,11 @@ internal sealed class LatencyRecorder
         }
 
         var now = Stopwatch.GetTimestamp();
+        // First arrival only, even when two readers of one receiver report the same message at once (FusionCache's).
         ref var slot = ref _firstSeen[(receiver * Messages) + sequence];
-        if (double.IsNaN(slot))
+        if (double.IsNaN(slot) && double.IsNaN(Interlocked.CompareExchange(ref slot, Stopwatch.GetElapsedTime(sentAt, now).TotalMilliseconds, double.NaN)))
         {
-            slot = Stopwatch.GetElapsedTime(sentAt, now).TotalMilliseconds;
-            _lastSeenAt[receiver] = now;
+            Volatile.Write(ref _lastSeenAt[receiver], Math.Max(Volatile.Read(ref _lastSeenAt[receiver]), now));
             Interlocked.Increment(ref _delivered);
         }
     }
