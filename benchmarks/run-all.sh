@@ -48,8 +48,9 @@ export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 # Servers: start those that are not running, and stop (only) those on exit.
 services=(redis nats postgres)
 started=()
+before=$(eng/services.sh status)   # not piped into grep -q: with pipefail, its early exit would read as "not running"
 for svc in "${services[@]}"; do
-  if ! eng/services.sh status | grep -q "^$svc .*running"; then started+=("$svc"); fi
+  if ! grep -q "^$svc .*running" <<<"$before"; then started+=("$svc"); fi
 done
 cleanup() { if [ ${#started[@]} -gt 0 ]; then eng/services.sh down "${started[@]}" >/dev/null || true; fi; }
 trap cleanup EXIT
