@@ -22,6 +22,8 @@ namespace HydrateCache;
 /// <para>Received frames that are malformed, of an unknown wire version, too large, written by another codec, or versioned
 /// too far ahead of this process's clock (<see cref="HydrateChannelOptions{T}.MaxClockSkew"/>) are dropped, counted in
 /// <see cref="Statistics"/> and logged with rate limiting; they never end a subscription.</para>
+/// <para>With keys in <see cref="HydrateChannelOptions{T}.Security"/>, the channel signs every frame it writes and drops
+/// those it reads that do not verify, and encrypts the payloads it writes (see <see cref="HydrateSecurityOptions"/>).</para>
 /// </remarks>
 public sealed class HydrateChannel<T> : IAsyncDisposable
 {

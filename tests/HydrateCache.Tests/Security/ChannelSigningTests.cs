@@ -43,6 +43,7 @@ public class ChannelSigningTests
         Assert.Equal("v", upsert?.Payload);
         Assert.Equal(MessageKind.Delete, delete?.Kind);
         Assert.Equal(0, reader.Statistics.Dropped);
+        Assert.Equal("v", NewChannel().Decode(Frame(writer))?.Payload);
         Assert.Equal(FrameSignatureStatus.Signed, FrameSignature.TrySplit(writer.Encode(writer.CreateDelete("k")), out _, out _, out _));
     }
 
