@@ -228,6 +228,16 @@ public class ChannelSigningTests
         Assert.Throws<ArgumentException>(() => new HydrateKey(string.Empty, new byte[32]));
     }
 
+    [Fact]
+    public void HydrateDropReason_SecurityReasons_AreAppendedAfterTheExistingValues()
+    {
+        Assert.Equal(8, (int)HydrateDropReason.ClockSkew);
+        Assert.Equal(
+            [HydrateDropReason.Unsigned, HydrateDropReason.UnknownKey, HydrateDropReason.BadSignature, HydrateDropReason.PayloadUndecryptable],
+            Enum.GetValues<HydrateDropReason>().Where(r => r > HydrateDropReason.ClockSkew));
+        Assert.Equal(9, (int)HydrateDropReason.Unsigned);
+    }
+
     /// <summary>A provider whose current key changes at run time.</summary>
     private sealed class SwitchableProvider(string current) : IHydrateKeyProvider
     {
