@@ -104,6 +104,12 @@ public abstract class HydrateClusterFixture : IAsyncLifetime
             .AddChannel<PriceRecord>(PricesChannel, Transport, (_, options) => options.Source = PriceSource)
             .AddChannel<int>(StockChannel, Transport)
             .Configure(options => options.TopicPrefix = TopicPrefix);
+        ConfigureHydrate(hydrate);
+    }
+
+    /// <summary>Adds to the configuration of every silo and the client (for example keys).</summary>
+    protected virtual void ConfigureHydrate(HydrateCacheBuilder hydrate)
+    {
     }
 
     public IEnumerable<SiloAddress> ActiveSilos => Cluster.GetActiveSilos().Select(s => s.SiloAddress);

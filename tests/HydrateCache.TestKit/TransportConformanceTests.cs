@@ -312,6 +312,82 @@ public abstract class TransportConformanceTests : IAsyncLifetime
         await publisher.DisposeAsync();
     }
 
+    /// <summary>
+    /// Signing and encryption over this transport: a signing, encrypting publisher sends 10 updates; the receiver loses
+    /// 3 and 9..10 and converges by retransmission of the signed originals (which verify); what the broker carries never
+    /// contains a value in the clear; forged frames published raw on the topic (a bit flip, a replay from another
+    /// channel, an unsigned frame, an unknown key) are rejected and counted by reason.
+    /// </summary>
+    [Fact]
+    public async Task Security_SignedAndEncrypted_RetransmissionsVerify_BrokerSeesNoPlaintext_ForgeriesCounted()
+    {
+        const string Secret = "value-the-broker-must-not-read-";
+        var channelName = NewTopic("secure");
+        static HydrateChannelOptions<string> Secured(string signingKey = "s1", CapturingLoggerFactory? logs = null) =>
+            FastRecovery(SecurityTestKeys.Secure(new HydrateChannelOptions<string> { LoggerFactory = logs }, signingKey));
+        var publisherTransport = await NewTransportAsync();
+        var publisher = new HydrateChannel<string>(publisherTransport, channelName, Secured());
+        var (observation, onTheWire) = await CollectAsync(await NewTransportAsync(), publisher.Topic);
+        var lossy = new LossyTransport(await NewTransportAsync(), sequence => sequence is 3 or > 8);
+        var logs = new CapturingLoggerFactory();
+        var receiver = new HydrateChannel<string>(lossy, channelName, Secured(logs: logs));
+        var cache = new LocalHydratedCache<string>();
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(Token);
+        await receiver.StartRecoveryAsync(receiving: true, Token);
+        var hydrating = receiver.HydrateAsync(cache, stop.Token);
+        await Eventually.TrueAsync(() => logs.Contains(HydrateEventId.ChannelSubscribed), "the receiver subscribed");
+        await SettleSubscriptionsAsync();
+
+        for (var i = 1; i <= 10; i++)
+        {
+            await publisher.PublishAsync($"k{i}", Secret + i, cancellationToken: Token);
+        }
+
+        // Forgeries, each from its own sender at sequence 1 (so the lossy transport lets them through).
+        var insider = new HydrateChannel<string>(publisherTransport, channelName, Secured());
+        var flipped = insider.Encode(insider.CreateUpsert("k1", "forged"));
+        flipped[flipped.Length / 2] ^= 0x04;
+        var otherChannel = new HydrateChannel<string>(publisherTransport, channelName + "-other", Secured());
+        var unsigned = new HydrateChannel<string>(publisherTransport, channelName, FastRecovery(new HydrateChannelOptions<string>()));
+        var stranger = new HydrateChannel<string>(publisherTransport, channelName, Secured(signingKey: "s9"));
+        foreach (var forged in new[]
+        {
+            flipped,
+            otherChannel.Encode(otherChannel.CreateUpsert("k1", "replayed")),
+            unsigned.Encode(unsigned.CreateUpsert("k1", "unsigned")),
+            stranger.Encode(stranger.CreateUpsert("k1", "stranger")),
+        })
+        {
+            await publisherTransport.PublishAsync(publisher.Topic, forged, Token);
+        }
+
+        await Eventually.TrueAsync(
+            () => Enumerable.Range(1, 10).All(i => cache.TryGet($"k{i}", out var v) && v == Secret + i),
+            "the receiver holds every update",
+            TimeSpan.FromSeconds(30));
+        await Eventually.TrueAsync(() => receiver.Statistics.Dropped >= 4, "every forgery was counted");
+
+        Assert.Equal(3, lossy.Killed);
+        Assert.True(receiver.Statistics.Recovered >= 3, $"recovered {receiver.Statistics.Recovered} of 3");
+        Assert.True(publisher.Statistics.Retransmitted >= 3, $"retransmitted {publisher.Statistics.Retransmitted}");
+        Assert.Equal(2, receiver.Statistics.GetDropped(HydrateDropReason.BadSignature));
+        Assert.Equal(1, receiver.Statistics.GetDropped(HydrateDropReason.Unsigned));
+        Assert.Equal(1, receiver.Statistics.GetDropped(HydrateDropReason.UnknownKey));
+        Assert.Equal(4, receiver.Statistics.Dropped);
+
+        // What the broker carried: every update (and its retransmissions), none readable.
+        await Eventually.TrueAsync(() => onTheWire.Count >= 10 + 4 + 3, "the observer saw the updates, forgeries and retransmissions");
+        var secret = Encoding.UTF8.GetBytes(Secret);
+        Assert.All(onTheWire.Items, frame => Assert.True(frame.AsSpan().IndexOf(secret) < 0, "a value crossed the broker in the clear"));
+        Assert.Contains(onTheWire.Items, frame => frame.AsSpan().IndexOf("forged"u8) < 0 && frame.AsSpan().IndexOf("unsigned"u8) >= 0);
+
+        await stop.CancelAsync();
+        await hydrating;
+        await observation.DisposeAsync();
+        await receiver.DisposeAsync();
+        await publisher.DisposeAsync();
+    }
+
     /// <summary>Waits until subscriptions made just before are sure to receive (a transport that needs time overrides it).</summary>
     protected virtual Task SettleSubscriptionsAsync() => Task.CompletedTask;
 

@@ -116,6 +116,14 @@ internal sealed class HydrateChannelRuntime<T> : IHydrateChannelRuntime, IDispos
 
         // The silo owns the cache: a user configurator cannot swap it out from under the worker grain.
         channelOptions.LocalCache = Cache;
+
+        // Keys from DI, unless the channel's own configuration set some: keyed by the channel name, else for every channel.
+        var security = channelOptions.Security;
+        if (security.KeyProvider is null && security.SigningKeys.Count == 0 && security.EncryptionKeys.Count == 0)
+        {
+            security.KeyProvider = services.GetKeyedService<IHydrateKeyProvider>(channel) ?? services.GetService<IHydrateKeyProvider>();
+        }
+
         var transport = services.GetRequiredKeyedService<TransportHandle>(registration.Transport).Transport;
         TypedChannel = new HydrateChannel<T>(transport, channel, channelOptions);
         HasSource = channelOptions.Source is not null;

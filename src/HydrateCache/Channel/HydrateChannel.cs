@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Diagnostics.CodeAnalysis;
+using System.Security.Cryptography;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -21,6 +22,8 @@ namespace HydrateCache;
 /// <para>Received frames that are malformed, of an unknown wire version, too large, written by another codec, or versioned
 /// too far ahead of this process's clock (<see cref="HydrateChannelOptions{T}.MaxClockSkew"/>) are dropped, counted in
 /// <see cref="Statistics"/> and logged with rate limiting; they never end a subscription.</para>
+/// <para>With keys in <see cref="HydrateChannelOptions{T}.Security"/>, the channel signs every frame it writes and drops
+/// those it reads that do not verify, and encrypts the payloads it writes (see <see cref="HydrateSecurityOptions"/>).</para>
 /// </remarks>
 public sealed class HydrateChannel<T> : IAsyncDisposable
 {
@@ -34,6 +37,7 @@ public sealed class HydrateChannel<T> : IAsyncDisposable
     private readonly LogRateLimiter _dropLog;
     private readonly ChannelRecovery? _recovery;
     private readonly IHydrationSource<T>? _source;
+    private readonly ChannelSecurity? _security;
     private long _sequence;
 
     /// <summary>Initializes a new instance of the <see cref="HydrateChannel{T}"/> class.</summary>
@@ -66,6 +70,7 @@ public sealed class HydrateChannel<T> : IAsyncDisposable
         _logger = (options.LoggerFactory ?? NullLoggerFactory.Instance).CreateLogger<HydrateChannel<T>>();
         _dropLog = LogRateLimiter.PerDropReason(_timeProvider, options.DropLogInterval);
         _source = options.Source;
+        _security = ChannelSecurity.Create(name, Topic, Topic + ControlFrame.TopicSuffix, options.Security);
         if (options.Recovery.Enabled)
         {
             options.Recovery.Validate();
@@ -364,7 +369,8 @@ public sealed class HydrateChannel<T> : IAsyncDisposable
     /// <param name="message">A message received from the transport on this channel's topic.</param>
     public void OnArrived(TransportMessage message)
     {
-        if (_recovery is not null && !message.IsLossNotice && HydrateFrame.TryReadMetadata(message.Body, out var metadata))
+        if (_recovery is not null && !message.IsLossNotice && _security?.Verify(message.Body, control: false) is null
+            && HydrateFrame.TryReadMetadata(message.Body, out var metadata))
         {
             _recovery.OnData(metadata.SenderId, metadata.Sequence);
         }
@@ -502,7 +508,7 @@ public sealed class HydrateChannel<T> : IAsyncDisposable
             message.Ttl,
             payload is null ? null : Codec.Id,
             payload is null ? default : payload.WrittenMemory);
-        var frame = envelope.ToArray();
+        var frame = _security is null ? envelope.ToArray() : Secure(envelope);
         if (frame.Length > _maxMessageBytes)
         {
             throw new HydratePayloadTooLargeException(frame.Length, _maxMessageBytes, $"channel '{Name}'");
@@ -570,6 +576,13 @@ public sealed class HydrateChannel<T> : IAsyncDisposable
         senderId = null;
         exception = null;
         sequence = 0;
+        if (_security is not null && frame.Length <= _maxMessageBytes && _security.Verify(frame, control: false) is { } rejected)
+        {
+            // Checked before anything of the frame is believed: not even its sender and sequence reach loss recovery.
+            reason = rejected;
+            return null;
+        }
+
         var result = HydrateEnvelope.TryRead(frame, _maxMessageBytes, out var envelope);
         if (result != EnvelopeReadResult.Success)
         {
@@ -594,15 +607,32 @@ public sealed class HydrateChannel<T> : IAsyncDisposable
                 return null;
             }
 
+            byte[]? plaintext = null;
+            if (envelope.EncryptionKeyId is not null)
+            {
+                plaintext = Decrypt(envelope, out reason);
+                if (plaintext is null)
+                {
+                    return null;
+                }
+            }
+
             try
             {
-                payload = Codec.Decode(envelope.Payload.Span);
+                payload = Codec.Decode(plaintext is null ? envelope.Payload.Span : plaintext);
             }
             catch (Exception ex)
             {
                 reason = HydrateDropReason.PayloadUndecodable;
                 exception = ex;
                 return null;
+            }
+            finally
+            {
+                if (plaintext is not null)
+                {
+                    CryptographicOperations.ZeroMemory(plaintext);
+                }
             }
         }
 
@@ -651,6 +681,42 @@ public sealed class HydrateChannel<T> : IAsyncDisposable
             HydrateCacheMetrics.OnHandlerFailed(Name);
             _logger.ChannelHandlerFailed(ex, Name);
         }
+    }
+
+    /// <summary>Encrypts the payload of an upsert (when the channel encrypts) and signs the frame (when it signs).</summary>
+    private byte[] Secure(HydrateEnvelope envelope)
+    {
+        var security = _security!;
+        if (envelope.Kind == MessageKind.Upsert && security.Encrypts)
+        {
+            var key = security.CurrentEncryptionKey()
+                ?? throw new InvalidOperationException($"Channel '{Name}' encrypts payloads, but its key provider has no valid current encryption key.");
+            var nonce = new byte[PayloadCipher.NonceLength];
+            var ciphertext = security.Encrypt(key, envelope.Key, envelope.Version, envelope.SenderId, envelope.Payload.Span, nonce);
+            envelope = envelope with { Payload = ciphertext, EncryptionKeyId = key.Id, EncryptionNonce = nonce };
+        }
+
+        if (!security.Signs)
+        {
+            return envelope.ToArray();
+        }
+
+        var signingKey = security.CurrentSigningKey()
+            ?? throw new InvalidOperationException($"Channel '{Name}' signs frames, but its key provider has no valid current signing key.");
+        return envelope.ToSignedArray(signingKey, security.Domain(control: false));
+    }
+
+    /// <summary>Decrypts the payload of a received upsert; <see langword="null"/> with the drop reason when it cannot.</summary>
+    private byte[]? Decrypt(in HydrateEnvelope envelope, out HydrateDropReason reason)
+    {
+        if (_security is null)
+        {
+            // Encrypted with a key this channel was not given.
+            reason = HydrateDropReason.UnknownKey;
+            return null;
+        }
+
+        return _security.Decrypt(envelope, out reason);
     }
 
     private static HydrateDropReason ToDropReason(EnvelopeReadResult result) => result switch
@@ -712,9 +778,24 @@ public sealed class HydrateChannel<T> : IAsyncDisposable
             return channel._clock.Observe(version);
         }
 
-        public void OnControlRejected(EnvelopeReadResult result, int length)
+        public void OnControlRejected(EnvelopeReadResult result, int length) => Reject(ToDropReason(result), length);
+
+        public byte[] EncodeControl(ControlFrame control) =>
+            control.ToArray(channel._security?.CurrentSigningKey(), channel._security is { } security ? security.Domain(control: true) : default);
+
+        public bool VerifyControl(ReadOnlyMemory<byte> frame)
         {
-            var reason = ToDropReason(result);
+            if (channel._security?.Verify(frame, control: true) is not { } reason)
+            {
+                return true;
+            }
+
+            Reject(reason, frame.Length);
+            return false;
+        }
+
+        private void Reject(HydrateDropReason reason, int length)
+        {
             channel.Drop(reason);
             if (channel._dropLog.ShouldLog(reason, out var suppressed))
             {

@@ -53,6 +53,10 @@ public sealed class HydrateChannelOptions<T>
     /// <value>On by default; see <see cref="HydrateRecoveryOptions"/>.</value>
     public HydrateRecoveryOptions Recovery { get; } = new();
 
+    /// <summary>Gets the options of frame signing and payload encryption.</summary>
+    /// <value>Both off by default; see <see cref="HydrateSecurityOptions"/>.</value>
+    public HydrateSecurityOptions Security { get; } = new();
+
     /// <summary>
     /// Gets or sets the system of record to load the channel from when no other copy can repair it: at the start of
     /// <see cref="HydrateChannel{T}.HydrateAsync"/>, and after <see cref="HydrateChannel{T}.LossDetected"/> (the Orleans

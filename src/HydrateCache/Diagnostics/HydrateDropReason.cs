@@ -35,4 +35,21 @@ public enum HydrateDropReason
     /// <see cref="HydrateChannelOptions{T}.MaxClockSkew"/>: the sender's clock runs ahead, or the version is corrupt.
     /// </summary>
     ClockSkew,
+
+    /// <summary>The channel requires signatures (<see cref="HydrateSecurityOptions.RequireSignature"/>) and the frame has none.</summary>
+    Unsigned,
+
+    /// <summary>
+    /// The frame is signed, or its payload encrypted, with a key id the channel does not accept: a key rotated out, one
+    /// not rolled out here yet, or a frame of someone without the keys.
+    /// </summary>
+    UnknownKey,
+
+    /// <summary>The frame's signature does not verify: it was changed after signing, signed with another key of the same id,
+    /// or signed for another channel (replayed from another topic).</summary>
+    BadSignature,
+
+    /// <summary>The encrypted payload does not authenticate under its key: tampered with, encrypted with another key of the
+    /// same id, or moved from another frame.</summary>
+    PayloadUndecryptable,
 }

@@ -27,7 +27,10 @@ namespace HydrateCache;
 //                         2: tstr   W3C tracestate of the publishing span
 //                         3: array  payload encryption: [ tstr key id, bstr nonce ]; item [9] is then the ciphertext
 //                                   followed by its authentication tag
-//   [11..]              appended by later revisions (for example a signature); skipped by this reader
+//   [11] array(2)       optional, the signature of a signed frame: [ tstr key id, bstr(32) HMAC-SHA256 ] over the bytes
+//                       before it (see FrameSignature); item [10] is then always written, null without extensions.
+//                       A reader that does not verify signatures skips it like any later item.
+//   [12..]              appended by later revisions; skipped by this reader
 //
 // Readers reject (with an EnvelopeReadResult, never an exception): frames over the size limit, bytes that are not one
 // well-formed CBOR item, a missing magic tag, a format version other than 1, a wrong type in any field, an unknown kind,
@@ -85,6 +88,21 @@ internal readonly record struct HydrateEnvelope(
         return writer.Encode();
     }
 
+    /// <summary>
+    /// Encodes the envelope into a new array signed with <paramref name="signingKey"/>: item [10] is always written
+    /// (<see langword="null"/> without extensions) and item [11] is the signature (see <see cref="FrameSignature"/>).
+    /// </summary>
+    /// <param name="signingKey">The key to sign with.</param>
+    /// <param name="domain">The signature domain of the topic the frame is published on.</param>
+    public byte[] ToSignedArray(HydrateKey signingKey, ReadOnlySpan<byte> domain)
+    {
+        var writer = new CborWriter(CborConformanceMode.Strict, convertIndefiniteLengthEncodings: false, allowMultipleRootLevelValues: false);
+        WriteItems(writer, V1ItemCount + 2, writeExtensions: true);
+        var signedLength = FrameSignature.WritePlaceholder(writer, signingKey);
+        writer.WriteEndArray();
+        return FrameSignature.Seal(writer, signedLength, signingKey, domain);
+    }
+
     /// <summary>Encodes the envelope into <paramref name="destination"/>.</summary>
     public void WriteTo(IBufferWriter<byte> destination)
     {
@@ -97,9 +115,16 @@ internal readonly record struct HydrateEnvelope(
 
     private void Write(CborWriter writer)
     {
-        writer.WriteTag((CborTag)MagicTag);
         var hasExtensions = HasExtensions;
-        writer.WriteStartArray(hasExtensions ? V1ItemCount + 1 : V1ItemCount);
+        WriteItems(writer, hasExtensions ? V1ItemCount + 1 : V1ItemCount, hasExtensions);
+        writer.WriteEndArray();
+    }
+
+    /// <summary>Writes the tag, the array header for <paramref name="itemCount"/> items, and items [0] to [9] (and [10]); the caller ends the array.</summary>
+    private void WriteItems(CborWriter writer, int itemCount, bool writeExtensions)
+    {
+        writer.WriteTag((CborTag)MagicTag);
+        writer.WriteStartArray(itemCount);
         writer.WriteUInt32(FormatVersion);
         writer.WriteUInt32((uint)Kind);
         writer.WriteTextString(Key);
@@ -134,12 +159,14 @@ internal readonly record struct HydrateEnvelope(
             writer.WriteByteString(Payload.Span);
         }
 
-        if (hasExtensions)
+        if (HasExtensions)
         {
             WriteExtensions(writer);
         }
-
-        writer.WriteEndArray();
+        else if (writeExtensions)
+        {
+            writer.WriteNull();
+        }
     }
 
     private void WriteExtensions(CborWriter writer)

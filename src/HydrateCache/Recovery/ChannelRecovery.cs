@@ -182,6 +182,11 @@ internal sealed class ChannelRecovery : IAsyncDisposable
             }
         }
 
+        if (!_host.VerifyControl(message.Body))
+        {
+            return ValueTask.CompletedTask;
+        }
+
         var result = ControlFrame.TryRead(message.Body, out var control);
         if (result != EnvelopeReadResult.Success || control is null)
         {
@@ -243,7 +248,7 @@ internal sealed class ChannelRecovery : IAsyncDisposable
 
         if (answer.Lost.Count > 0 || answer.Void.Count > 0 || answer.Floor > 0)
         {
-            Send(ControlTopic, ControlFrame.NakReply(_host.SenderId, request.Requester, answer.Floor, answer.Lost, answer.Void).ToArray(), ControlSendKind.Reply);
+            Send(ControlTopic, _host.EncodeControl(ControlFrame.NakReply(_host.SenderId, request.Requester, answer.Floor, answer.Lost, answer.Void)), ControlSendKind.Reply);
         }
     }
 
@@ -272,12 +277,12 @@ internal sealed class ChannelRecovery : IAsyncDisposable
         _window.Trim();
         if (heartbeat)
         {
-            Send(ControlTopic, ControlFrame.Heartbeat(_host.SenderId, _window.LastSequence, _window.FirstAvailable, _host.CurrentVersion).ToArray(), ControlSendKind.Heartbeat);
+            Send(ControlTopic, _host.EncodeControl(ControlFrame.Heartbeat(_host.SenderId, _window.LastSequence, _window.FirstAvailable, _host.CurrentVersion)), ControlSendKind.Heartbeat);
         }
 
         foreach (var request in requests)
         {
-            Send(ControlTopic, request.ToArray(), ControlSendKind.Request);
+            Send(ControlTopic, _host.EncodeControl(request), ControlSendKind.Request);
         }
 
         foreach (var (sender, count) in givenUp)
@@ -441,6 +446,12 @@ internal interface IRecoveryHost
     bool ObserveVersion(Guid sender, HybridTimestamp version);
 
     void OnControlRejected(EnvelopeReadResult result, int length);
+
+    /// <summary>Encodes a control frame to publish, signed when the channel signs.</summary>
+    byte[] EncodeControl(ControlFrame control);
+
+    /// <summary>Checks a received control frame's signature when the channel signs; false when it is dropped (counted and logged).</summary>
+    bool VerifyControl(ReadOnlyMemory<byte> frame);
 
     void OnControlLost(long count);
 

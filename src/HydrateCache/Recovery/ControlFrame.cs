@@ -13,7 +13,8 @@ namespace HydrateCache;
 //   nak        [1, 17, sender bstr(16), requester bstr(16), since (Unix ms, 0 = none), ranges]
 //   nak reply  [1, 18, sender bstr(16), requester bstr(16), floor (0 = none), lost ranges, void ranges]
 //
-// Readers skip items appended after these (additive evolution, as for updates).
+// Readers skip items appended after these (additive evolution, as for updates). A signed control frame ends with one
+// more item, the signature [ tstr key id, bstr(32) mac ] (see FrameSignature); items added to a kind later go before it.
 
 /// <summary>The kinds of control frames.</summary>
 internal enum ControlKind
@@ -66,14 +67,21 @@ internal sealed record ControlFrame(
     public static ControlFrame NakReply(Guid sender, Guid requester, ulong floor, IReadOnlyList<SequenceRange> lost, IReadOnlyList<SequenceRange> voided) =>
         new(ControlKind.NakReply, sender, requester, 0, 0, default, 0, floor, lost, voided);
 
-    public byte[] ToArray()
+    public byte[] ToArray() => ToArray(null, default);
+
+    /// <summary>
+    /// Encodes the frame; with <paramref name="signingKey"/>, signed: the signature (see <see cref="FrameSignature"/>)
+    /// is one more item after the kind's items.
+    /// </summary>
+    public byte[] ToArray(HydrateKey? signingKey, ReadOnlySpan<byte> domain)
     {
         var writer = new CborWriter(CborConformanceMode.Strict, convertIndefiniteLengthEncodings: false, allowMultipleRootLevelValues: false);
         writer.WriteTag((CborTag)HydrateEnvelope.MagicTag);
+        var signature = signingKey is null ? 0 : 1;
         switch (Kind)
         {
             case ControlKind.Heartbeat:
-                writer.WriteStartArray(7);
+                writer.WriteStartArray(7 + signature);
                 WriteHead(writer);
                 writer.WriteUInt64(LastSequence);
                 writer.WriteUInt64(FirstAvailable);
@@ -81,14 +89,14 @@ internal sealed record ControlFrame(
                 writer.WriteUInt32(Version.Counter);
                 break;
             case ControlKind.Nak:
-                writer.WriteStartArray(6);
+                writer.WriteStartArray(6 + signature);
                 WriteHead(writer);
                 WriteGuid(writer, Requester);
                 writer.WriteUInt64((ulong)Since);
                 WriteRanges(writer, Ranges);
                 break;
             default:
-                writer.WriteStartArray(7);
+                writer.WriteStartArray(7 + signature);
                 WriteHead(writer);
                 WriteGuid(writer, Requester);
                 writer.WriteUInt64(Floor);
@@ -97,8 +105,15 @@ internal sealed record ControlFrame(
                 break;
         }
 
+        if (signingKey is null)
+        {
+            writer.WriteEndArray();
+            return writer.Encode();
+        }
+
+        var signedLength = FrameSignature.WritePlaceholder(writer, signingKey);
         writer.WriteEndArray();
-        return writer.Encode();
+        return FrameSignature.Seal(writer, signedLength, signingKey, domain);
     }
 
     /// <summary>Decodes a control frame; never throws for bad input.</summary>

@@ -243,6 +243,56 @@ public class ChannelRecoveryTests : IAsyncLifetime
         Assert.Equal(0, _bus.GetSubscriberCount(publisher.ControlTopic!));
     }
 
+    /// <summary>
+    /// Recovery with signing on: heartbeats and NAKs are signed and verified, retransmissions (the original signed bytes)
+    /// verify at every receiver, and forged control frames (unsigned, or signed with an unknown key) are counted drops
+    /// that make nobody ask for, or resend, anything.
+    /// </summary>
+    [Fact]
+    public async Task Signed_LostTailIsRetransmittedAndVerifies_ForgedControlFramesAreDropped()
+    {
+        static void Sign(HydrateChannelOptions<string> options) => options.Security.SigningKeys.Add(SecurityTestKeys.Signing("s1"));
+        var publisher = NewChannel(_bus, Sign);
+        await publisher.StartRecoveryAsync(receiving: false, Token);
+        var receivers = new List<(HydrateChannel<string> Channel, LocalHydratedCache<string> Cache, LossyTransport Transport)>();
+        for (var i = 0; i < 2; i++)
+        {
+            var lossy = new LossyTransport(_bus, sequence => sequence is 3 or > 8);
+            var (channel, cache) = await NewReceiverAsync(lossy, Sign);
+            receivers.Add((channel, cache, lossy));
+        }
+
+        // A forger without the key announces a long tail of the publisher and asks it to resend everything.
+        var forged = new[]
+        {
+            ControlFrame.Heartbeat(publisher.SenderId, 1000, 1, new HybridTimestamp(1, 0)).ToArray(),
+            ControlFrame.Nak(publisher.SenderId, Guid.NewGuid(), 0, [new SequenceRange(1, 10)])
+                .ToArray(SecurityTestKeys.Signing("forged"), FrameSignature.CreateDomain(publisher.ControlTopic!)),
+        };
+        foreach (var frame in forged)
+        {
+            await _bus.PublishAsync(publisher.ControlTopic!, frame, Token);
+        }
+
+        for (var i = 1; i <= 10; i++)
+        {
+            await publisher.PublishAsync($"k{i}", $"v{i}", cancellationToken: Token);
+        }
+
+        await Eventually.TrueAsync(() => receivers.All(r => r.Cache.Count == 10), "every receiver holds all ten");
+
+        Assert.All(receivers, r => Assert.Equal(3, r.Transport.Killed));
+
+        // A cold receiver may see the heartbeat before the data it announces and count that data recovered too.
+        Assert.All(receivers, r => Assert.InRange(r.Channel.Statistics.Recovered, 3, 10));
+        Assert.All(receivers, r => Assert.Equal(1, r.Channel.Statistics.GetDropped(HydrateDropReason.Unsigned)));
+        Assert.All(receivers, r => Assert.Equal(1, r.Channel.Statistics.GetDropped(HydrateDropReason.UnknownKey)));
+        Assert.Equal(1, publisher.Statistics.GetDropped(HydrateDropReason.Unsigned));
+        Assert.Equal(1, publisher.Statistics.GetDropped(HydrateDropReason.UnknownKey));
+        Assert.InRange(publisher.Statistics.Retransmitted, 3, 6);
+        Assert.All(receivers, r => Assert.Equal(0, r.Channel.Statistics.GetDropped(HydrateDropReason.BadSignature)));
+    }
+
     private sealed class OffsetTimeProvider(TimeSpan offset) : TimeProvider
     {
         public override DateTimeOffset GetUtcNow() => System.GetUtcNow() + offset;
