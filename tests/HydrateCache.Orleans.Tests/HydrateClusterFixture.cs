@@ -104,6 +104,12 @@ public abstract class HydrateClusterFixture : IAsyncLifetime
             .AddChannel<PriceRecord>(PricesChannel, Transport, (_, options) => options.Source = PriceSource)
             .AddChannel<int>(StockChannel, Transport)
             .Configure(options => options.TopicPrefix = TopicPrefix);
+        AddChannels(hydrate);
+    }
+
+    /// <summary>Adds the channels of a derived fixture, next to the prices and stock channels every cluster has.</summary>
+    protected virtual void AddChannels(HydrateCacheBuilder hydrate)
+    {
     }
 
     public IEnumerable<SiloAddress> ActiveSilos => Cluster.GetActiveSilos().Select(s => s.SiloAddress);

@@ -349,8 +349,9 @@ public sealed partial class LocalHydratedCache<T> : ILocalHydratedCache<T>, IDis
     public void Dispose()
     {
         _sweepTimer?.Dispose();
+
+        // Cancelled, not disposed: Dispose may run more than once (a host disposes the cache its owner disposed too).
         _disposing.Cancel();
-        _disposing.Dispose();
     }
 
     private long NowTicks() => _timeProvider.GetUtcNow().UtcTicks;
