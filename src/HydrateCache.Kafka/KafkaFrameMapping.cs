@@ -7,7 +7,7 @@ namespace HydrateCache.Kafka;
 /// <summary>Maps a HydrateCache frame onto a Kafka message key and headers (the value is always the whole frame).</summary>
 internal static class KafkaFrameMapping
 {
-    /// <summary>The frame kind: "upsert" or "delete".</summary>
+    /// <summary>The frame kind: "upsert", "delete" or "invalidate".</summary>
     public const string KindHeader = "hc-kind";
 
     /// <summary>The version (hybrid timestamp) as "physicalMs.counter".</summary>
@@ -39,7 +39,7 @@ internal static class KafkaFrameMapping
 
         var headers = new Headers
         {
-            { KindHeader, Utf8(metadata.Kind == MessageKind.Delete ? "delete" : "upsert") },
+            { KindHeader, Utf8(metadata.Kind switch { MessageKind.Delete => "delete", MessageKind.Invalidate => "invalidate", _ => "upsert" }) },
             { VersionHeader, Utf8(metadata.Version.ToString()) },
             { SenderHeader, Utf8(metadata.SenderId.ToString("D")) },
             { SequenceHeader, Utf8(metadata.Sequence.ToString(CultureInfo.InvariantCulture)) },

@@ -19,7 +19,7 @@ namespace HydrateCache.Kafka;
 /// does not auto-create topics. The transport never deletes topics.</para>
 /// <para><b>Messages.</b> The Kafka message value is the frame, unchanged. For a HydrateCache frame (read with
 /// <see cref="HydrateFrame.TryReadMetadata"/>), the message key is the UTF-8 cache key and these UTF-8 string headers
-/// are added: <c>hc-kind</c> ("upsert" or "delete"), <c>hc-version</c> ("physicalMs.counter"), <c>hc-sender</c> (GUID),
+/// are added: <c>hc-kind</c> ("upsert", "delete" or "invalidate"), <c>hc-version</c> ("physicalMs.counter"), <c>hc-sender</c> (GUID),
 /// <c>hc-seq</c> (decimal), and when present <c>hc-ttl-start</c> (Unix ms), <c>hc-ttl-duration</c> (ms) and
 /// <c>hc-codec</c> (the codec id). Other bytes are published as they are, without key or headers, to partition 0
 /// (receiving channels drop them).</para>

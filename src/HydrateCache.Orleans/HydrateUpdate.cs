@@ -30,7 +30,10 @@ public sealed class HydrateUpdate<T>
         SenderId = message.SenderId;
     }
 
-    /// <summary>Gets whether the update upserts or deletes the key.</summary>
+    /// <summary>
+    /// Gets whether the update upserts or deletes the key; a received update may also be an invalidation
+    /// (<see cref="MessageKind.Invalidate"/>, no <see cref="Value"/>: read it with <see cref="ILocalHydratedCache{T}.GetOrLoadAsync"/>).
+    /// </summary>
     [Id(0)]
     public MessageKind Kind { get; }
 

@@ -43,4 +43,32 @@ public sealed class DictionarySource<T> : IHydrationSource<T>
 
         Interlocked.Increment(ref _loads);
     }
+
+    private readonly ConcurrentDictionary<string, int> _keyLoads = new(StringComparer.Ordinal);
+    private int _keyFailuresLeft;
+
+    /// <summary>Gets the number of single-key loads started (<see cref="LoadAsync(string, CancellationToken)"/>), of every key.</summary>
+    public int KeyLoads => _keyLoads.Values.Sum();
+
+    /// <summary>Gets or sets a task every single-key load waits for before it reads (to hold loads while readers pile up).</summary>
+    public Task KeyGate { get; set; } = Task.CompletedTask;
+
+    /// <summary>Gets the number of single-key loads of <paramref name="key"/> started.</summary>
+    public int KeyLoadsOf(string key) => _keyLoads.GetValueOrDefault(key);
+
+    /// <summary>Makes the next <paramref name="count"/> single-key loads throw (after <see cref="KeyGate"/>).</summary>
+    public void FailNextKeyLoads(int count) => Volatile.Write(ref _keyFailuresLeft, count);
+
+    /// <inheritdoc />
+    public async ValueTask<HydrationEntry<T>?> LoadAsync(string key, CancellationToken cancellationToken)
+    {
+        _keyLoads.AddOrUpdate(key, 1, static (_, count) => count + 1);
+        await KeyGate.WaitAsync(cancellationToken);
+        if (Interlocked.Decrement(ref _keyFailuresLeft) >= 0)
+        {
+            throw new InvalidOperationException("The system of record is unavailable (injected).");
+        }
+
+        return _rows.TryGetValue(key, out var value) ? new HydrationEntry<T>(key, value) : null;
+    }
 }

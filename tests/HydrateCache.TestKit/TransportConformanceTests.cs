@@ -386,6 +386,90 @@ public abstract class TransportConformanceTests : IAsyncLifetime
         await observation.DisposeAsync();
         await receiver.DisposeAsync();
         await publisher.DisposeAsync();
+    /// Invalidate-only mode over this transport: a publisher whose values above 64 bytes travel as invalidations. Small
+    /// values arrive with their value; large ones as key and version only, and every receiver drops its old copy. Then
+    /// 100 concurrent readers per key on each of three receivers cause exactly one source load per key per receiver, and
+    /// every copy ends with the publisher's versions.
+    /// </summary>
+    [Fact]
+    public async Task InvalidateOnly_LargeValues_ReceiversDropTheirCopyAndLoadEachKeyOncePerReceiver()
+    {
+        const int Keys = 5;
+        const int ReadersPerKey = 100;
+        var channelName = NewTopic("invalidate");
+        var source = new DictionarySource<string>();
+        var publisherOptions = new HydrateChannelOptions<string> { LocalCache = new LocalHydratedCache<string>() };
+        publisherOptions.Invalidation.Mode = HydrateInvalidationMode.AboveSize;
+        publisherOptions.Invalidation.MaxBroadcastPayloadBytes = 64;
+        var publisher = new HydrateChannel<string>(await NewTransportAsync(), channelName, publisherOptions);
+        var (raw, frames) = await CollectAsync(await NewTransportAsync(), channelName);
+        var receivers = new List<(HydrateChannel<string> Channel, LocalHydratedCache<string> Cache)>();
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(Token);
+        var hydrating = new List<Task>();
+        for (var i = 0; i < 3; i++)
+        {
+            var channel = new HydrateChannel<string>(await NewTransportAsync(), channelName, new HydrateChannelOptions<string> { Source = source });
+            var cache = new LocalHydratedCache<string>(new LocalHydratedCacheOptions { StartsWarm = false });
+            hydrating.Add(channel.HydrateAsync(cache, stop.Token));
+            await cache.WhenWarmAsync(Token);
+            receivers.Add((channel, cache));
+        }
+
+        await SettleSubscriptionsAsync();
+        for (var k = 0; k < Keys; k++)
+        {
+            source.Write($"k{k}", $"small{k}");
+            await publisher.PublishAsync($"k{k}", $"small{k}", cancellationToken: Token);
+        }
+
+        await Eventually.TrueAsync(
+            () => receivers.All(r => Enumerable.Range(0, Keys).All(k => r.Cache.TryGet($"k{k}", out var v) && v == $"small{k}")),
+            "every receiver holds the small values");
+
+        for (var k = 0; k < Keys; k++)
+        {
+            source.Write($"k{k}", $"large{k}:" + new string('x', 1000));
+            await publisher.PublishAsync($"k{k}", $"large{k}:" + new string('x', 1000), cancellationToken: Token);
+        }
+
+        // Every receiver dropped its old copy; the frames carried no value.
+        await Eventually.TrueAsync(
+            () => receivers.All(r => Enumerable.Range(0, Keys).All(k => !r.Cache.TryGet($"k{k}", out _))),
+            "every receiver dropped the small values");
+        await Eventually.TrueAsync(() => frames.Count >= 2 * Keys, "the raw subscriber got every frame");
+        var large = frames.Items.Skip(Keys).Take(Keys).ToList();
+        Assert.All(large, f => Assert.True(HydrateFrame.TryReadMetadata(f, out var m) && m.Kind == MessageKind.Invalidate && m.CodecId is null && f.Length < 100));
+        Assert.Equal(Keys, publisher.Statistics.Invalidations);
+
+        // The read storm: every reader of every key on every receiver at once, while the source holds the loads.
+        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        source.KeyGate = gate.Task;
+        var reads = receivers
+            .SelectMany(r => Enumerable.Range(0, Keys).SelectMany(k => Enumerable.Range(0, ReadersPerKey)
+                .Select(_ => Task.Run(async () => (await r.Cache.GetOrLoadAsync($"k{k}", Token))?.Value, Token))))
+            .ToArray();
+        await Eventually.TrueAsync(() => source.KeyLoads == 3 * Keys, "each receiver started one load per key");
+        await Task.Delay(100, Token);
+        gate.SetResult();
+        var values = await Task.WhenAll(reads);
+
+        Assert.All(values, v => Assert.StartsWith("large", v));
+        Assert.All(Enumerable.Range(0, Keys), k => Assert.Equal(3, source.KeyLoadsOf($"k{k}")));
+        Assert.All(receivers, r => Assert.Equal(Keys, r.Channel.Statistics.KeyLoads));
+        Assert.All(receivers, r => Assert.Equal(publisherOptions.LocalCache.GetDigest(16), r.Cache.GetDigest(16)));
+        Console.WriteLine($"{GetType().Name}: {reads.Length} reads of {Keys} invalidated keys on 3 receivers, {source.KeyLoads} source loads");
+
+        await stop.CancelAsync();
+        await Task.WhenAll(hydrating);
+        await raw.DisposeAsync();
+        foreach (var receiver in receivers)
+        {
+            await receiver.Channel.DisposeAsync();
+            receiver.Cache.Dispose();
+        }
+
+        await publisher.DisposeAsync();
+        publisherOptions.LocalCache.Dispose();
     }
 
     /// <summary>Waits until subscriptions made just before are sure to receive (a transport that needs time overrides it).</summary>

@@ -173,7 +173,7 @@ internal sealed class HydrateChannelRuntime<T> : IHydrateChannelRuntime, IDispos
         var changed = 0;
         foreach (var frame in frames)
         {
-            if (TypedChannel.ApplyRepair(frame, cache) is HydrateApplyResult.Applied or HydrateApplyResult.Removed or HydrateApplyResult.Expired)
+            if (TypedChannel.ApplyRepair(frame, cache) is HydrateApplyResult.Applied or HydrateApplyResult.Removed or HydrateApplyResult.Expired or HydrateApplyResult.Invalidated)
             {
                 changed++;
             }

@@ -17,4 +17,10 @@ public enum HydrateApplyResult
 
     /// <summary>The cache already holds this exact version (an echo or a redelivery); the update was ignored.</summary>
     Duplicate,
+
+    /// <summary>
+    /// The update was a newer invalidation (<see cref="MessageKind.Invalidate"/>): the value was dropped and the version
+    /// remembered; <see cref="ILocalHydratedCache{T}.GetOrLoadAsync"/> loads the value from the source on the next read.
+    /// </summary>
+    Invalidated,
 }

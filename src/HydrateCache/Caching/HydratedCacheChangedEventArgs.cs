@@ -20,10 +20,10 @@ public sealed class HydratedCacheChangedEventArgs<T> : EventArgs
     /// <summary>Gets the changed key.</summary>
     public string Key { get; }
 
-    /// <summary>Gets what the update did: <see cref="HydrateApplyResult.Applied"/>, <see cref="HydrateApplyResult.Removed"/> or <see cref="HydrateApplyResult.Expired"/>.</summary>
+    /// <summary>Gets what the update did: <see cref="HydrateApplyResult.Applied"/>, <see cref="HydrateApplyResult.Removed"/>, <see cref="HydrateApplyResult.Expired"/> or <see cref="HydrateApplyResult.Invalidated"/>.</summary>
     public HydrateApplyResult Result { get; }
 
-    /// <summary>Gets the new value; default when the key was removed.</summary>
+    /// <summary>Gets the new value; default when the key was removed or invalidated.</summary>
     public T? Value { get; }
 
     /// <summary>Gets the version of the update.</summary>

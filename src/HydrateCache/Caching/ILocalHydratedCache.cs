@@ -21,6 +21,19 @@ public interface ILocalHydratedCache<T>
     /// <returns><see langword="true"/> when the key has a live value.</returns>
     bool TryGetEntry(string key, out HydratedEntry<T> entry);
 
+    /// <summary>
+    /// Gets the value of <paramref name="key"/> with its version and lifetime, loading it from the channel's
+    /// <see cref="IHydrationSource{T}"/> when an invalidation (<see cref="MessageKind.Invalidate"/>) dropped it: one load
+    /// per key however many readers wait, stored with the invalidation's version.
+    /// </summary>
+    /// <param name="key">The cache key.</param>
+    /// <param name="cancellationToken">Stops waiting (a shared load goes on for the other readers).</param>
+    /// <returns>The entry, or <see langword="null"/> when the key has no live value (deleted, expired, unknown, or not in the source).</returns>
+    /// <remarks>A live value is returned synchronously, without allocating. Without a source this reads like <see cref="TryGetEntry"/>.
+    /// A failed load is not cached: every reader waiting for it gets its exception, and the next read loads again.</remarks>
+    ValueTask<HydratedEntry<T>?> GetOrLoadAsync(string key, CancellationToken cancellationToken = default) =>
+        new(TryGetEntry(key, out var entry) ? entry : null);
+
     /// <summary>Gets the number of live (present, not expired) entries. Counting walks the cache: O(n).</summary>
     int Count { get; }
 
@@ -40,8 +53,16 @@ public interface ILocalHydratedCache<T>
 
     /// <summary>
     /// Raised after an update changed what a reader sees: a value was added or replaced, or a visible value was removed
-    /// (deleted, or replaced by an update that arrived already expired). Not raised for stale or duplicate updates.
+    /// (deleted, invalidated, or replaced by an update that arrived already expired). Not raised for stale or duplicate updates.
     /// </summary>
-    /// <remarks>Handlers run synchronously on the thread that applied the update; keep them short. Exceptions are logged and swallowed.</remarks>
+    /// <remarks>
+    /// <para>Per key, events are raised one at a time and in version order, also when updates of the key are applied
+    /// concurrently (the value loaded for an invalidation is raised with the invalidation's version, after it).</para>
+    /// <para>Handlers run synchronously on a thread that applied an update: usually the one that applied this event's,
+    /// but while one thread raises events, the events of updates other threads apply to keys of the same stripe (a hash
+    /// of the key) are queued and raised by it, in order. Keep handlers short: a queue that handlers do not keep up with
+    /// grows. No lock is held while they run, so they may read the cache and apply updates (raised after they return).
+    /// Exceptions are logged and swallowed.</para>
+    /// </remarks>
     event EventHandler<HydratedCacheChangedEventArgs<T>>? Changed;
 }

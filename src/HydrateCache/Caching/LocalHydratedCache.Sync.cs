@@ -34,6 +34,8 @@ public sealed partial class LocalHydratedCache<T>
     /// tombstone retention. Two copies holding the same versions have the same digest; a bucket whose digests differ
     /// holds a divergence. Young tombstones count so that a copy that has not seen a delete yet (it may still receive
     /// the older value late) differs from one that has; older ones do not, because copies forget them at different times.
+    /// An invalidated entry counts like a value of the same version, so a copy that loaded it from the source, a copy
+    /// that has not loaded it yet, and the publisher's copy, which has the value, all agree.
     /// </summary>
     /// <param name="bucketCount">The number of buckets; at least 1.</param>
     /// <returns>The digest, one value per bucket (0 for a bucket without live entries).</returns>
@@ -47,7 +49,7 @@ public sealed partial class LocalHydratedCache<T>
         {
             var entry = pair.Value;
             var tombstone = entry.IsTombstone && entry.TombstoneSinceTicks > youngSince;
-            if (!tombstone && !entry.IsVisible(now))
+            if (!tombstone && !entry.IsInvalidated && !entry.IsVisible(now))
             {
                 continue;
             }
@@ -67,7 +69,8 @@ public sealed partial class LocalHydratedCache<T>
     /// <param name="bucketCount">The number of buckets the bucket numbers refer to.</param>
     /// <param name="afterKey">The last key of the previous page; <see langword="null"/> for the first page.</param>
     /// <param name="maxCount">The most entries to return; at least 1.</param>
-    /// <returns>The entries as messages with sequence 0: upserts (with TTL) for values, deletes for tombstones and expired values.</returns>
+    /// <returns>The entries as messages with sequence 0: upserts (with TTL) for values, invalidations for invalidated
+    /// entries, deletes for tombstones and expired values.</returns>
     public IReadOnlyList<TypedMessage<T>> GetEntries(IReadOnlySet<int>? buckets, int bucketCount, string? afterKey, int maxCount)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(bucketCount, 1);
@@ -94,7 +97,7 @@ public sealed partial class LocalHydratedCache<T>
 
             result.Add(entry.IsVisible(now)
                 ? new TypedMessage<T>(key, MessageKind.Upsert, entry.Value, entry.Ttl, entry.Version, entry.SenderId, 0)
-                : new TypedMessage<T>(key, MessageKind.Delete, default, null, entry.Version, entry.SenderId, 0));
+                : new TypedMessage<T>(key, entry.IsInvalidated ? MessageKind.Invalidate : MessageKind.Delete, default, null, entry.Version, entry.SenderId, 0));
         }
 
         return result;

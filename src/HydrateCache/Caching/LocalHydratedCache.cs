@@ -17,7 +17,12 @@ namespace HydrateCache;
 /// <para>When <see cref="Sweep"/> forgets tombstones it raises the <see cref="TombstoneHorizon"/> to the highest version
 /// among them. From then on, an update for a key the cache does not hold is applied only when it is newer than the
 /// horizon; see <see cref="TombstoneHorizon"/> for what that costs.</para>
-/// <para>Reads are lock-free <see cref="ConcurrentDictionary{TKey,TValue}"/> lookups; writes use compare-and-swap.</para>
+/// <para>An invalidation (<see cref="MessageKind.Invalidate"/>) drops the value but keeps its version as an
+/// <em>invalidated</em> entry: an older upsert arriving late is refused, a newer one replaces it, and
+/// <see cref="GetOrLoadAsync"/> loads the value from the channel's source with that version. Invalidated entries are not
+/// forgotten by <see cref="Sweep"/>: the key still has a value, held by the source.</para>
+/// <para>Reads are lock-free <see cref="ConcurrentDictionary{TKey,TValue}"/> lookups; writes use compare-and-swap.
+/// <see cref="Changed"/> is raised in version order per key (see <see cref="ILocalHydratedCache{T}.Changed"/>).</para>
 /// </remarks>
 public sealed partial class LocalHydratedCache<T> : ILocalHydratedCache<T>, IDisposable
 {
@@ -29,6 +34,9 @@ public sealed partial class LocalHydratedCache<T> : ILocalHydratedCache<T>, IDis
     private readonly string _name;
     private readonly ILogger _logger;
     private readonly ITimer? _sweepTimer;
+
+    /// <summary>The queues that order <see cref="Changed"/> per key; a key always maps to the same stripe.</summary>
+    private readonly ChangeStripe[] _changeStripes = [.. Enumerable.Range(0, 32).Select(_ => new ChangeStripe())];
 
     /// <summary>The highest version among the forgotten tombstones; only rises (except on <see cref="Clear"/>).</summary>
     private Horizon? _horizon;
@@ -144,7 +152,7 @@ public sealed partial class LocalHydratedCache<T> : ILocalHydratedCache<T>, IDis
     /// <inheritdoc />
     public bool TryGet(string key, [MaybeNullWhen(false)] out T value)
     {
-        if (_entries.TryGetValue(key, out var entry) && !entry.IsTombstone
+        if (_entries.TryGetValue(key, out var entry) && entry.HasValue
             && (entry.ExpiresAtTicks == Never || NowTicks() < entry.ExpiresAtTicks))
         {
             value = entry.Value!;
@@ -168,11 +176,11 @@ public sealed partial class LocalHydratedCache<T> : ILocalHydratedCache<T>, IDis
         return false;
     }
 
-    /// <summary>Gets the version the cache holds for <paramref name="key"/>, live or tombstoned.</summary>
+    /// <summary>Gets the version the cache holds for <paramref name="key"/>, live, invalidated or tombstoned.</summary>
     /// <param name="key">The cache key.</param>
     /// <param name="version">The version, when the key is known.</param>
     /// <param name="senderId">The sender of that version, when the key is known.</param>
-    /// <returns><see langword="true"/> when the cache holds a value or a tombstone for the key.</returns>
+    /// <returns><see langword="true"/> when the cache holds a value, an invalidated entry or a tombstone for the key.</returns>
     public bool TryGetVersion(string key, out HybridTimestamp version, out Guid senderId)
     {
         if (_entries.TryGetValue(key, out var entry))
@@ -191,7 +199,8 @@ public sealed partial class LocalHydratedCache<T> : ILocalHydratedCache<T>, IDis
     /// <param name="message">The update.</param>
     /// <returns>
     /// What the update did. An update for a key the cache does not hold is <see cref="HydrateApplyResult.Stale"/> when
-    /// its version is not newer than the <see cref="TombstoneHorizon"/>.
+    /// its version is not newer than the <see cref="TombstoneHorizon"/>. An upsert with the version of an invalidated
+    /// entry is its value (loaded from the source, or copied from the publisher's cache) and fills it.
     /// </returns>
     public HydrateApplyResult Apply(TypedMessage<T> message)
     {
@@ -205,6 +214,11 @@ public sealed partial class LocalHydratedCache<T> : ILocalHydratedCache<T>, IDis
             outcome = HydrateApplyResult.Removed;
             replacement = Entry.Tombstone(message.Version, message.SenderId, now);
         }
+        else if (message.Kind == MessageKind.Invalidate)
+        {
+            outcome = HydrateApplyResult.Invalidated;
+            replacement = Entry.Invalidated(message.Version, message.SenderId);
+        }
         else if (expiresAt <= now)
         {
             outcome = HydrateApplyResult.Expired;
@@ -216,6 +230,8 @@ public sealed partial class LocalHydratedCache<T> : ILocalHydratedCache<T>, IDis
             replacement = new Entry(message.Payload, message.Version, message.SenderId, message.Ttl, expiresAt, isTombstone: false, tombstoneSinceTicks: 0);
         }
 
+        // With handlers, an install and the queueing of its event are one step under the key's stripe (see RaiseChanged).
+        var stripe = Changed is null ? null : _changeStripes[(int)(HashKey(message.Key) % (ulong)_changeStripes.Length)];
         while (true)
         {
             if (!_entries.TryGetValue(message.Key, out var current))
@@ -227,13 +243,8 @@ public sealed partial class LocalHydratedCache<T> : ILocalHydratedCache<T>, IDis
                     return HydrateApplyResult.Stale;
                 }
 
-                if (_entries.TryAdd(message.Key, replacement))
+                if (TryInstall(message.Key, null, replacement, outcome, raise: outcome == HydrateApplyResult.Applied, stripe))
                 {
-                    if (outcome == HydrateApplyResult.Applied)
-                    {
-                        RaiseChanged(message.Key, outcome, replacement.Value, message.Version);
-                    }
-
                     return outcome;
                 }
 
@@ -241,7 +252,7 @@ public sealed partial class LocalHydratedCache<T> : ILocalHydratedCache<T>, IDis
             }
 
             var order = VersionOrder.Compare(message.Version, message.SenderId, current.Version, current.SenderId);
-            if (order == 0)
+            if (order == 0 && !(current.IsInvalidated && message.Kind == MessageKind.Upsert))
             {
                 return HydrateApplyResult.Duplicate;
             }
@@ -251,16 +262,33 @@ public sealed partial class LocalHydratedCache<T> : ILocalHydratedCache<T>, IDis
                 return HydrateApplyResult.Stale;
             }
 
-            if (_entries.TryUpdate(message.Key, replacement, current))
+            if (TryInstall(message.Key, current, replacement, outcome, raise: outcome == HydrateApplyResult.Applied || current.IsVisible(now), stripe))
             {
-                if (outcome == HydrateApplyResult.Applied || current.IsVisible(now))
-                {
-                    RaiseChanged(message.Key, outcome, replacement.Value, message.Version);
-                }
-
                 return outcome;
             }
         }
+    }
+
+    /// <summary>Replaces <paramref name="current"/> (adds when <see langword="null"/>) and, when <paramref name="raise"/>, raises <see cref="Changed"/>.</summary>
+    private bool TryInstall(string key, Entry? current, Entry replacement, HydrateApplyResult outcome, bool raise, ChangeStripe? stripe)
+    {
+        if (stripe is null || !raise)
+        {
+            return current is null ? _entries.TryAdd(key, replacement) : _entries.TryUpdate(key, replacement, current);
+        }
+
+        lock (stripe.Gate)
+        {
+            if (!(current is null ? _entries.TryAdd(key, replacement) : _entries.TryUpdate(key, replacement, current)))
+            {
+                return false;
+            }
+
+            stripe.Pending.Enqueue(new HydratedCacheChangedEventArgs<T>(key, outcome, replacement.Value, replacement.Version));
+        }
+
+        RaiseChanged(stripe);
+        return true;
     }
 
     /// <summary>
@@ -317,8 +345,14 @@ public sealed partial class LocalHydratedCache<T> : ILocalHydratedCache<T>, IDis
         Volatile.Write(ref _horizon, null);
     }
 
-    /// <summary>Stops the sweep timer.</summary>
-    public void Dispose() => _sweepTimer?.Dispose();
+    /// <summary>Stops the sweep timer and cancels the loads from the source in flight.</summary>
+    public void Dispose()
+    {
+        _sweepTimer?.Dispose();
+
+        // Cancelled, not disposed: Dispose may run more than once (a host disposes the cache its owner disposed too).
+        _disposing.Cancel();
+    }
 
     private long NowTicks() => _timeProvider.GetUtcNow().UtcTicks;
 
@@ -341,7 +375,54 @@ public sealed partial class LocalHydratedCache<T> : ILocalHydratedCache<T>, IDis
         }
     }
 
-    private void RaiseChanged(string key, HydrateApplyResult result, T? value, HybridTimestamp version)
+    /// <summary>
+    /// Raises the queued <see cref="Changed"/> events of a stripe, unless another thread is raising them already. Per
+    /// key, events are queued in the order their entries were installed (install and queueing are one step under the
+    /// stripe's lock), which is version order, since an entry is only ever replaced by a newer version; one thread at a
+    /// time raises a stripe's events, in queue order. No lock is held while handlers run, so a handler may read and write
+    /// the cache: an update it applies is queued and raised after it returns.
+    /// </summary>
+    private void RaiseChanged(ChangeStripe stripe)
+    {
+        lock (stripe.Gate)
+        {
+            if (stripe.Draining)
+            {
+                return;
+            }
+
+            stripe.Draining = true;
+        }
+
+        try
+        {
+            while (true)
+            {
+                HydratedCacheChangedEventArgs<T>? next;
+                lock (stripe.Gate)
+                {
+                    if (!stripe.Pending.TryDequeue(out next))
+                    {
+                        stripe.Draining = false;
+                        return;
+                    }
+                }
+
+                InvokeChanged(next);
+            }
+        }
+        catch
+        {
+            lock (stripe.Gate)
+            {
+                stripe.Draining = false;
+            }
+
+            throw;
+        }
+    }
+
+    private void InvokeChanged(HydratedCacheChangedEventArgs<T> args)
     {
         var handlers = Changed;
         if (handlers is null)
@@ -349,7 +430,6 @@ public sealed partial class LocalHydratedCache<T> : ILocalHydratedCache<T>, IDis
             return;
         }
 
-        var args = new HydratedCacheChangedEventArgs<T>(key, result, value, version);
         foreach (var handler in handlers.GetInvocationList())
         {
             try
@@ -363,10 +443,20 @@ public sealed partial class LocalHydratedCache<T> : ILocalHydratedCache<T>, IDis
         }
     }
 
+    /// <summary>Queued <see cref="Changed"/> events of the keys that hash to one stripe, and whether a thread is raising them.</summary>
+    private sealed class ChangeStripe
+    {
+        public Lock Gate { get; } = new();
+
+        public Queue<HydratedCacheChangedEventArgs<T>> Pending { get; } = new();
+
+        public bool Draining { get; set; }
+    }
+
     /// <summary>A version (timestamp and sender), swapped as one reference so readers never see half of it.</summary>
     private sealed record Horizon(HybridTimestamp Version, Guid SenderId);
 
-    private sealed class Entry(T? value, HybridTimestamp version, Guid senderId, Ttl? ttl, long expiresAtTicks, bool isTombstone, long tombstoneSinceTicks)
+    private sealed class Entry(T? value, HybridTimestamp version, Guid senderId, Ttl? ttl, long expiresAtTicks, bool isTombstone, long tombstoneSinceTicks, bool isInvalidated = false)
     {
         public T? Value { get; } = value;
 
@@ -382,9 +472,18 @@ public sealed partial class LocalHydratedCache<T> : ILocalHydratedCache<T>, IDis
 
         public long TombstoneSinceTicks { get; } = tombstoneSinceTicks;
 
+        /// <summary>Gets a value indicating whether this is the version of an invalidation: the value lives in the source.</summary>
+        public bool IsInvalidated { get; } = isInvalidated;
+
+        /// <summary>Gets a value indicating whether the entry holds a value (possibly expired): neither a tombstone nor invalidated.</summary>
+        public bool HasValue { get; } = !isTombstone && !isInvalidated;
+
         public static Entry Tombstone(HybridTimestamp version, Guid senderId, long nowTicks) =>
             new(default, version, senderId, null, Never, isTombstone: true, nowTicks);
 
-        public bool IsVisible(long nowTicks) => !IsTombstone && (ExpiresAtTicks == Never || nowTicks < ExpiresAtTicks);
+        public static Entry Invalidated(HybridTimestamp version, Guid senderId) =>
+            new(default, version, senderId, null, Never, isTombstone: false, tombstoneSinceTicks: 0, isInvalidated: true);
+
+        public bool IsVisible(long nowTicks) => HasValue && (ExpiresAtTicks == Never || nowTicks < ExpiresAtTicks);
     }
 }

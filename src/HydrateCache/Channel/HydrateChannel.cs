@@ -38,6 +38,8 @@ public sealed class HydrateChannel<T> : IAsyncDisposable
     private readonly ChannelRecovery? _recovery;
     private readonly IHydrationSource<T>? _source;
     private readonly ChannelSecurity? _security;
+    private readonly HydrateInvalidationMode _invalidationMode;
+    private readonly int _maxBroadcastPayloadBytes;
     private long _sequence;
 
     /// <summary>Initializes a new instance of the <see cref="HydrateChannel{T}"/> class.</summary>
@@ -71,6 +73,14 @@ public sealed class HydrateChannel<T> : IAsyncDisposable
         _dropLog = LogRateLimiter.PerDropReason(_timeProvider, options.DropLogInterval);
         _source = options.Source;
         _security = ChannelSecurity.Create(name, Topic, Topic + ControlFrame.TopicSuffix, options.Security);
+        ArgumentOutOfRangeException.ThrowIfNegative(options.Invalidation.MaxBroadcastPayloadBytes, "options.Invalidation.MaxBroadcastPayloadBytes");
+        _invalidationMode = options.Invalidation.Mode;
+        _maxBroadcastPayloadBytes = options.Invalidation.MaxBroadcastPayloadBytes;
+        if (_source is not null)
+        {
+            _localCache?.AttachLoader(new KeyLoader(this, _source));
+        }
+
         if (options.Recovery.Enabled)
         {
             options.Recovery.Validate();
@@ -164,14 +174,17 @@ public sealed class HydrateChannel<T> : IAsyncDisposable
 
     /// <summary>
     /// Sends a message created by <see cref="CreateUpsert"/> or <see cref="CreateDelete"/> (or relays one received from
-    /// another instance) and, on success, applies it to the configured local cache.
+    /// another instance) and, on success, applies it to the configured local cache. An upsert is sent as an invalidation
+    /// when <see cref="HydrateChannelOptions{T}.Invalidation"/> says so (counted in
+    /// <see cref="HydrateChannelStatistics.Invalidations"/>); the local cache still gets its value.
     /// </summary>
     /// <param name="message">The message.</param>
     /// <param name="cancellationToken">A token to cancel the publish.</param>
     /// <returns>A task that completes when the transport accepted the message.</returns>
     public async ValueTask SendAsync(TypedMessage<T> message, CancellationToken cancellationToken = default)
     {
-        var frame = Encode(message);
+        ArgumentNullException.ThrowIfNull(message);
+        var frame = EncodeCore(message, out var invalidated);
         if (message.SenderId == SenderId)
         {
             _recovery?.OnSending(message.Sequence, frame, message.Version);
@@ -189,6 +202,12 @@ public sealed class HydrateChannel<T> : IAsyncDisposable
 
         Statistics.OnPublished();
         HydrateCacheMetrics.OnPublished(Name);
+        if (invalidated)
+        {
+            Statistics.OnInvalidationSent();
+            HydrateCacheMetrics.OnInvalidationSent(Name);
+        }
+
         _localCache?.Apply(message);
     }
 
@@ -218,7 +237,8 @@ public sealed class HydrateChannel<T> : IAsyncDisposable
     /// <remarks>
     /// <para>Each received message goes through <see cref="Apply(TransportMessage, LocalHydratedCache{T})"/>, the receive
     /// pipeline the Orleans integration uses too.</para>
-    /// <para>With a <see cref="HydrateChannelOptions{T}.Source"/>, the cache is loaded from it once subscribed (so nothing
+    /// <para>With a <see cref="HydrateChannelOptions{T}.Source"/>, <see cref="LocalHydratedCache{T}.GetOrLoadAsync"/> of
+    /// <paramref name="cache"/> loads invalidated keys from it, and the cache is loaded from it once subscribed (so nothing
     /// published meanwhile is lost or rolled back) and marked warm, and loaded again after each <see cref="LossDetected"/>,
     /// at most once per <see cref="MinSourceReloadInterval"/>; a failing load is logged and retried with backoff.</para>
     /// </remarks>
@@ -226,6 +246,11 @@ public sealed class HydrateChannel<T> : IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(cache);
         Health.TrackWarmth(cache.WhenWarmAsync(CancellationToken.None));
+        if (_source is not null)
+        {
+            cache.AttachLoader(new KeyLoader(this, _source));
+        }
+
         return SubscribeCoreAsync(
             (message, _) =>
             {
@@ -484,7 +509,8 @@ public sealed class HydrateChannel<T> : IAsyncDisposable
     /// <summary>
     /// Encodes a message into a frame of the wire format, as <see cref="SendAsync"/> sends it (for example to copy
     /// entries of a cache to another process, which applies them with <see cref="Apply(TransportMessage, LocalHydratedCache{T})"/>
-    /// or <see cref="TryDecode"/>).
+    /// or <see cref="TryDecode"/>). An upsert that <see cref="HydrateChannelOptions{T}.Invalidation"/> keeps from being
+    /// broadcast is encoded as an invalidation, so copies of a cache never carry what the channel does not broadcast.
     /// </summary>
     /// <param name="message">The message.</param>
     /// <returns>The frame.</returns>
@@ -492,20 +518,35 @@ public sealed class HydrateChannel<T> : IAsyncDisposable
     public byte[] Encode(TypedMessage<T> message)
     {
         ArgumentNullException.ThrowIfNull(message);
+        return EncodeCore(message, out _);
+    }
+
+    private byte[] EncodeCore(TypedMessage<T> message, out bool invalidated)
+    {
+        var kind = message.Kind;
         ArrayBufferWriter<byte>? payload = null;
-        if (message.Kind == MessageKind.Upsert)
+        if (kind == MessageKind.Upsert && _invalidationMode != HydrateInvalidationMode.Always)
         {
             payload = new ArrayBufferWriter<byte>();
             Codec.Encode(message.Payload!, payload);
         }
 
+        invalidated = kind == MessageKind.Upsert
+            && (_invalidationMode == HydrateInvalidationMode.Always
+                || (_invalidationMode == HydrateInvalidationMode.AboveSize && payload!.WrittenCount > _maxBroadcastPayloadBytes));
+        if (invalidated)
+        {
+            kind = MessageKind.Invalidate;
+            payload = null;
+        }
+
         var envelope = new HydrateEnvelope(
-            message.Kind,
+            kind,
             message.Key,
             message.Version,
             message.SenderId,
             message.Sequence,
-            message.Ttl,
+            payload is null ? null : message.Ttl,
             payload is null ? null : Codec.Id,
             payload is null ? default : payload.WrittenMemory);
         var frame = _security is null ? envelope.ToArray() : Secure(envelope);
@@ -746,6 +787,20 @@ public sealed class HydrateChannel<T> : IAsyncDisposable
         catch (Exception ex)
         {
             _logger.ChannelHandlerFailed(ex, Name);
+        }
+    }
+
+    /// <summary>Loads single keys from the source for <see cref="LocalHydratedCache{T}.GetOrLoadAsync"/>, counting them.</summary>
+    private sealed class KeyLoader(HydrateChannel<T> channel, IHydrationSource<T> source) : IHydrationKeyLoader<T>
+    {
+        public bool LoadsMissingKeys => channel._invalidationMode == HydrateInvalidationMode.Always;
+
+        public (HybridTimestamp Version, Guid SenderId) NextVersion() => (channel._clock.Next(), channel.SenderId);
+
+        public ValueTask<HydrationEntry<T>?> LoadAsync(string key, CancellationToken cancellationToken)
+        {
+            channel.Statistics.OnKeyLoaded();
+            return source.LoadAsync(key, cancellationToken);
         }
     }
 

@@ -65,6 +65,13 @@ public sealed class HydrateChannelOptions<T>
     /// <value>Defaults to none.</value>
     public IHydrationSource<T>? Source { get; set; }
 
+    /// <summary>
+    /// Gets the options of invalidate-only mode: which upserts are broadcast as invalidations (key and version only),
+    /// whose value receivers load from <see cref="Source"/> on the next read.
+    /// </summary>
+    /// <value>Off by default (<see cref="HydrateInvalidationMode.Never"/>); see <see cref="HydrateInvalidationOptions"/>.</value>
+    public HydrateInvalidationOptions Invalidation { get; } = new();
+
     /// <summary>Gets or sets the clock for message versions and TTL checks.</summary>
     /// <value>Defaults to <see cref="TimeProvider.System"/>.</value>
     public TimeProvider TimeProvider { get; set; } = TimeProvider.System;

@@ -8,4 +8,11 @@ public enum MessageKind
 
     /// <summary>Remove the key; a tombstone keeps older upserts from resurrecting it.</summary>
     Delete = 2,
+
+    /// <summary>
+    /// Announce a new version of the key without its value (invalidate-only mode, see
+    /// <see cref="HydrateChannelOptions{T}.Invalidation"/>): receivers drop their copy, remember the version, and load the
+    /// value from the channel's <see cref="IHydrationSource{T}"/> on the next read.
+    /// </summary>
+    Invalidate = 3,
 }

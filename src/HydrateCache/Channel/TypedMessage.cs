@@ -6,8 +6,8 @@ public sealed class TypedMessage<T>
 {
     /// <summary>Initializes a new instance of the <see cref="TypedMessage{T}"/> class.</summary>
     /// <param name="key">The cache key.</param>
-    /// <param name="kind">Whether the message upserts or deletes the key.</param>
-    /// <param name="payload">The new value for an upsert; ignored (stored as default) for a delete.</param>
+    /// <param name="kind">Whether the message upserts, deletes or invalidates the key.</param>
+    /// <param name="payload">The new value for an upsert; ignored (stored as default) for a delete or an invalidation.</param>
     /// <param name="ttl">The lifetime of the value, or <see langword="null"/> when it does not expire.</param>
     /// <param name="version">The hybrid logical clock timestamp of the write.</param>
     /// <param name="senderId">The id of the channel instance that published the message.</param>
@@ -15,7 +15,7 @@ public sealed class TypedMessage<T>
     public TypedMessage(string key, MessageKind kind, T? payload, Ttl? ttl, HybridTimestamp version, Guid senderId, ulong sequence)
     {
         ArgumentNullException.ThrowIfNull(key);
-        if (kind is not (MessageKind.Upsert or MessageKind.Delete))
+        if (kind is not (MessageKind.Upsert or MessageKind.Delete or MessageKind.Invalidate))
         {
             throw new ArgumentOutOfRangeException(nameof(kind), kind, "Unknown message kind.");
         }
@@ -32,13 +32,13 @@ public sealed class TypedMessage<T>
     /// <summary>Gets the cache key.</summary>
     public string Key { get; }
 
-    /// <summary>Gets the new value; <see langword="default"/> for a delete.</summary>
+    /// <summary>Gets the new value; <see langword="default"/> for a delete or an invalidation.</summary>
     public T? Payload { get; }
 
-    /// <summary>Gets whether the message upserts or deletes the key.</summary>
+    /// <summary>Gets whether the message upserts, deletes or invalidates the key.</summary>
     public MessageKind Kind { get; }
 
-    /// <summary>Gets the lifetime of the value, or <see langword="null"/> when it does not expire (always null for a delete).</summary>
+    /// <summary>Gets the lifetime of the value, or <see langword="null"/> when it does not expire (always null for a delete or an invalidation).</summary>
     public Ttl? Ttl { get; }
 
     /// <summary>Gets the version of the write. Together with <see cref="SenderId"/> it totally orders writes of a key.</summary>

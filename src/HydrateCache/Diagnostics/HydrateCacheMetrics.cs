@@ -20,9 +20,12 @@ internal static class HydrateCacheMetrics
     private static readonly Counter<long> Retransmitted = Meter.CreateCounter<long>("hydratecache.recovery.retransmitted", "{message}", "Messages a sender published again on request.");
     private static readonly Counter<long> RetransmitRequests = Meter.CreateCounter<long>("hydratecache.recovery.requests", "{request}", "Retransmission requests (NAKs) sent.");
     private static readonly Counter<long> ControlBytes = Meter.CreateCounter<long>("hydratecache.control.bytes", "By", "Bytes of control messages (heartbeats, requests, replies) sent.");
+    private static readonly Counter<long> Invalidations = Meter.CreateCounter<long>("hydratecache.messages.invalidated", "{message}", "Upserts published as invalidations (key and version only) instead of their value.");
     private static readonly Counter<long> HandlerFailures = Meter.CreateCounter<long>("hydratecache.handler.failures", "{message}", "Delivered messages whose handler threw.");
 
     public static void OnPublished(string channel) => Published.Add(1, new KeyValuePair<string, object?>("hydratecache.channel", channel));
+
+    public static void OnInvalidationSent(string channel) => Invalidations.Add(1, new KeyValuePair<string, object?>("hydratecache.channel", channel));
 
     public static void OnReceived(string channel) => Received.Add(1, new KeyValuePair<string, object?>("hydratecache.channel", channel));
 
@@ -51,6 +54,7 @@ internal static class HydrateCacheMetrics
                     HydrateApplyResult.Removed => "removed",
                     HydrateApplyResult.Expired => "expired",
                     HydrateApplyResult.Stale => "stale",
+                    HydrateApplyResult.Invalidated => "invalidated",
                     _ => "duplicate",
                 }
             },

@@ -130,4 +130,24 @@ public sealed class HydrateChannelStatistics
     internal void OnHandlerFailed() => Interlocked.Increment(ref _handlerFailures);
 
     internal void OnDropped(HydrateDropReason reason, long count = 1) => Interlocked.Add(ref _dropped[(int)reason], count);
+
+    private long _invalidations;
+    private long _keyLoads;
+
+    /// <summary>
+    /// Gets the number of upserts this instance published as invalidations (key and version only) instead of their value
+    /// (<see cref="HydrateChannelOptions{T}.Invalidation"/>); they are also counted in <see cref="Published"/>.
+    /// </summary>
+    public long Invalidations => Interlocked.Read(ref _invalidations);
+
+    /// <summary>
+    /// Gets the number of single keys this instance's local cache loaded from the channel's source
+    /// (<see cref="ILocalHydratedCache{T}.GetOrLoadAsync"/> of an invalidated key): one per key and invalidation, however
+    /// many readers waited for it.
+    /// </summary>
+    public long KeyLoads => Interlocked.Read(ref _keyLoads);
+
+    internal void OnInvalidationSent() => Interlocked.Increment(ref _invalidations);
+
+    internal void OnKeyLoaded() => Interlocked.Increment(ref _keyLoads);
 }

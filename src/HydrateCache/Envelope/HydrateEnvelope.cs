@@ -11,16 +11,16 @@ namespace HydrateCache;
 //   8a                  array(10); a v1 reader accepts 10 items or more and ignores the extra ones, so fields can be
 //                       appended without a version bump; any change a v1 reader cannot ignore bumps item [0]
 //   [0] uint            format version: 1
-//   [1] uint            kind: 1 = upsert, 2 = delete
+//   [1] uint            kind: 1 = upsert, 2 = delete, 3 = invalidate (a new version without its value; shaped like a delete)
 //   [2] tstr            key: non-empty UTF-8
 //   [3] uint            version, physical part: Unix time in milliseconds (hybrid logical clock)
 //   [4] uint            version, logical counter (0 .. 2^32-1)
 //   [5] bstr(16)        sender id: a UUID in RFC 9562 (network, big-endian) byte order
 //   [6] uint            sender sequence on this channel: 1, 2, 3, ... (gap detection)
 //   [7] null | array(2) TTL: [ int start (Unix ms), uint duration (ms, > 0) ]; null when the value does not expire.
-//                       Always null for a delete.
-//   [8] null | tstr     codec id of the payload (e.g. "cbor"); null for a delete
-//   [9] null | bstr     payload, as written by that codec; null for a delete
+//                       Always null for a delete or an invalidate.
+//   [8] null | tstr     codec id of the payload (e.g. "cbor"); null for a delete or an invalidate
+//   [9] null | bstr     payload, as written by that codec; null for a delete or an invalidate
 //   [10] null | map     optional, extensions: uint key -> value, keys ascending, each at most once; readers skip keys
 //                       they do not know. Written only when there is one (a frame without extensions stays 10 items).
 //                         1: tstr   W3C traceparent of the publishing span ("00-<trace id>-<span id>-<flags>")
@@ -34,7 +34,7 @@ namespace HydrateCache;
 //
 // Readers reject (with an EnvelopeReadResult, never an exception): frames over the size limit, bytes that are not one
 // well-formed CBOR item, a missing magic tag, a format version other than 1, a wrong type in any field, an unknown kind,
-// an empty key, a sender id that is not 16 bytes, an upsert without codec id or payload, a delete with a payload or TTL,
+// an empty key, a sender id that is not 16 bytes, an upsert without codec id or payload, a delete or invalidate with a payload or TTL,
 // a TTL with a non-positive duration, and trailing bytes after the item.
 
 /// <summary>One decoded frame of the wire format. The payload is still encoded by the codec named in <see cref="CodecId"/>.</summary>
@@ -253,7 +253,7 @@ internal readonly record struct HydrateEnvelope(
         }
 
         var kind = reader.ReadUInt32();
-        if (kind is not ((uint)MessageKind.Upsert or (uint)MessageKind.Delete))
+        if (kind is not ((uint)MessageKind.Upsert or (uint)MessageKind.Delete or (uint)MessageKind.Invalidate))
         {
             return EnvelopeReadResult.InvalidField;
         }
@@ -334,6 +334,7 @@ internal readonly record struct HydrateEnvelope(
         }
 
         var messageKind = (MessageKind)kind;
+        // A delete and an invalidate carry the key and version only.
         var consistent = messageKind == MessageKind.Upsert
             ? codecId is not null && hasPayload
             : codecId is null && !hasPayload && ttl is null;

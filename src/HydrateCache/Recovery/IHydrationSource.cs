@@ -20,4 +20,27 @@ public interface IHydrationSource<T>
     /// <param name="cancellationToken">A token to cancel the load.</param>
     /// <returns>The entries, streamed.</returns>
     IAsyncEnumerable<HydrationEntry<T>> LoadAsync(CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Reads one entry from the system of record: the value of a key whose update was broadcast as an invalidation
+    /// (<see cref="HydrateChannelOptions{T}.Invalidation"/>), on its first read after it
+    /// (<see cref="ILocalHydratedCache{T}.GetOrLoadAsync"/>). Called at most once at a time per key and cache.
+    /// </summary>
+    /// <param name="key">The cache key.</param>
+    /// <param name="cancellationToken">A token to cancel the load.</param>
+    /// <returns>The entry, or <see langword="null"/> when the system of record has no value for <paramref name="key"/>.</returns>
+    /// <remarks>The default implementation reads every entry (<see cref="LoadAsync(CancellationToken)"/>) and keeps the
+    /// one of <paramref name="key"/>: implement it with a lookup by key for channels that invalidate.</remarks>
+    async ValueTask<HydrationEntry<T>?> LoadAsync(string key, CancellationToken cancellationToken)
+    {
+        await foreach (var entry in LoadAsync(cancellationToken).WithCancellation(cancellationToken).ConfigureAwait(false))
+        {
+            if (string.Equals(entry.Key, key, StringComparison.Ordinal))
+            {
+                return entry;
+            }
+        }
+
+        return null;
+    }
 }

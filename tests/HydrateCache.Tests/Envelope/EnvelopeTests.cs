@@ -17,6 +17,8 @@ public class EnvelopeTests
 
     private static HydrateEnvelope GoldenDelete => new(MessageKind.Delete, "k", Version, Sender, 43, null, null, default);
 
+    private static HydrateEnvelope GoldenInvalidate => new(MessageKind.Invalidate, "k", Version, Sender, 44, null, null, default);
+
     // Wire format v1 is frozen: these bytes are decoded by hand in docs/wire-format.md. Changing them is a breaking change.
     private const string GoldenUpsertHex =
         "d9d9f7" + "8a" + "01" + "01" + "616b" + "1b0000018bcfe56800" + "02"
@@ -263,11 +265,17 @@ public class EnvelopeTests
     [InlineData("delete with ttl")]
     [InlineData("upsert without codec")]
     [InlineData("zero ttl duration")]
+    [InlineData("invalidate with payload")]
+    [InlineData("invalidate with ttl")]
+    [InlineData("encrypted invalidate")]
     public void TryRead_InconsistentFields_IsInvalidField(string defect)
     {
         var envelope = defect switch
         {
-            "unknown kind" => GoldenDelete with { Kind = (MessageKind)3 },
+            "unknown kind" => GoldenDelete with { Kind = (MessageKind)4 },
+            "invalidate with payload" => GoldenInvalidate with { CodecId = "cbor", Payload = new byte[] { 1 } },
+            "invalidate with ttl" => GoldenInvalidate with { Ttl = new Ttl(DateTimeOffset.UnixEpoch, TimeSpan.FromSeconds(1)) },
+            "encrypted invalidate" => GoldenInvalidate with { EncryptionKeyId = "k1", EncryptionNonce = new byte[] { 0xa0 } },
             "empty key" => GoldenDelete with { Key = string.Empty },
             "delete with payload" => GoldenDelete with { CodecId = "cbor", Payload = new byte[] { 1 } },
             "delete with ttl" => GoldenDelete with { Ttl = new Ttl(DateTimeOffset.UnixEpoch, TimeSpan.FromSeconds(1)) },
@@ -276,6 +284,29 @@ public class EnvelopeTests
             _ => throw new ArgumentOutOfRangeException(nameof(defect)),
         };
         Assert.Equal(EnvelopeReadResult.InvalidField, HydrateEnvelope.TryRead(envelope.ToArray(), Limit, out _));
+    }
+
+    // Kind 3 (invalidate): shaped like a delete, key and version only. A reader older than kind 3 rejects it as an invalid field.
+    private const string GoldenInvalidateHex =
+        "d9d9f7" + "8a" + "01" + "03" + "616b" + "1b0000018bcfe56800" + "02"
+        + "50" + "00112233445566778899aabbccddeeff" + "182c"
+        + "f6" + "f6" + "f6";
+
+    [Fact]
+    public void Write_Invalidate_MatchesGoldenBytes() => Assert.Equal(GoldenInvalidateHex, Convert.ToHexStringLower(GoldenInvalidate.ToArray()));
+
+    [Fact]
+    public void Read_GoldenInvalidate_DecodesEveryField()
+    {
+        Assert.Equal(EnvelopeReadResult.Success, HydrateEnvelope.TryRead(Convert.FromHexString(GoldenInvalidateHex), Limit, out var envelope));
+        Assert.Equal(MessageKind.Invalidate, envelope.Kind);
+        Assert.Equal("k", envelope.Key);
+        Assert.Equal(Version, envelope.Version);
+        Assert.Equal(Sender, envelope.SenderId);
+        Assert.Equal(44UL, envelope.Sequence);
+        Assert.Null(envelope.Ttl);
+        Assert.Null(envelope.CodecId);
+        Assert.True(envelope.Payload.IsEmpty);
     }
 
     [Fact]
