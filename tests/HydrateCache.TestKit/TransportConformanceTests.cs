@@ -386,6 +386,9 @@ public abstract class TransportConformanceTests : IAsyncLifetime
         await observation.DisposeAsync();
         await receiver.DisposeAsync();
         await publisher.DisposeAsync();
+    }
+
+    /// <summary>
     /// Invalidate-only mode over this transport: a publisher whose values above 64 bytes travel as invalidations. Small
     /// values arrive with their value; large ones as key and version only, and every receiver drops its old copy. Then
     /// 100 concurrent readers per key on each of three receivers cause exactly one source load per key per receiver, and
