@@ -6,7 +6,7 @@ namespace HydrateCache.TestKit;
 /// The behaviour every <see cref="ITransport"/> must have. Each transport's test project derives a class from this one
 /// and supplies connections to a real server; the in-memory transport's tests derive from it too.
 /// </summary>
-public abstract class TransportConformanceTests : IAsyncLifetime
+public abstract partial class TransportConformanceTests : IAsyncLifetime
 {
     private readonly List<ITransport> _transports = [];
 

@@ -302,7 +302,7 @@ internal readonly record struct HydrateEnvelope(
             }
 
             var start = DateTimeOffset.FromUnixTimeMilliseconds(startMs);
-            var duration = TimeSpan.FromMilliseconds(durationMs);
+            var duration = TimeSpan.FromMilliseconds((long)durationMs); // the long overload: exact, where the double one rounds beyond 2^53 ticks
             if (DateTimeOffset.MaxValue - start < duration)
             {
                 return EnvelopeReadResult.InvalidField;

@@ -186,7 +186,7 @@ internal sealed record ControlFrame(
                 var first = reader.ReadUInt64();
                 var physical = reader.ReadUInt64();
                 var counter = reader.ReadUInt32();
-                if (physical > long.MaxValue || first > last + 1)
+                if (physical > long.MaxValue || (first > 0 && first - 1 > last)) // first <= last + 1, without overflow at last = 2^64-1
                 {
                     return EnvelopeReadResult.InvalidField;
                 }
