@@ -355,7 +355,13 @@ public sealed class HostileFrameCorpus
                 {
                     var frame = NextValidFrame();
                     var index = _random.Next(6);
-                    frame[index] ^= (byte)(1 << _random.Next(8));
+                    var bit = _random.Next(8);
+                    if (TurnsDeleteIntoInvalidate(frame, index, bit))
+                    {
+                        bit = 1;
+                    }
+
+                    frame[index] ^= (byte)(1 << bit);
                     Add("bit-flip-header", frame, HeaderFlipReasons(index));
                     break;
                 }
@@ -518,7 +524,7 @@ public sealed class HostileFrameCorpus
         }
     }
 
-    /// <summary>Every single-bit flip of the first six bytes: magic tag, array header, format version, kind.</summary>
+    /// <summary>Every single-bit flip of the first six bytes (magic tag, array header, format version, kind) that makes an invalid frame.</summary>
     private static void AddHeaderFlips(List<HostileFrame> frames, string family, byte[] frame, HostileTopic topic)
     {
         for (var index = 0; index < 6; index++)
@@ -527,15 +533,24 @@ public sealed class HostileFrameCorpus
             {
                 var flipped = (byte[])frame.Clone();
                 flipped[index] ^= (byte)(1 << bit);
+                if (topic == HostileTopic.Data && TurnsDeleteIntoInvalidate(frame, index, bit))
+                {
+                    continue;
+                }
+
                 frames.Add(new HostileFrame(family, flipped, topic, HeaderFlipReasons(index)));
             }
         }
     }
 
+    /// <summary>A delete (kind 2) differs from an invalidate (kind 3, the same items) by bit 0 of the kind: that flip makes a valid frame, not a hostile one.</summary>
+    private static bool TurnsDeleteIntoInvalidate(byte[] frame, int index, int bit) => index == 5 && bit == 0 && frame[5] == 0x02;
+
     /// <summary>
     /// What a flipped bit in a header byte of a valid frame (<c>d9 d9 f7 8a 01 kind</c>, or <c>87</c>/<c>86</c> for control
-    /// frames) can cause. No single flip turns one valid header into another: kinds 1 and 2 (16, 17 and 18 for control
-    /// frames) differ in two bits or turn the remaining items into the wrong types.
+    /// frames) can cause. Only one flip turns a valid header into another: a delete (kind 2) into an invalidate (kind 3),
+    /// which has the same items; kinds 1 and 2 (16, 17 and 18 for control frames) differ in two bits or turn the
+    /// remaining items into the wrong types.
     /// </summary>
     private static HydrateDropReason[] HeaderFlipReasons(int index) => index switch
     {
