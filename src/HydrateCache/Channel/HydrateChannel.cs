@@ -34,7 +34,9 @@ public sealed class HydrateChannel<T> : IAsyncDisposable
     private readonly LogRateLimiter _dropLog;
     private readonly ChannelRecovery? _recovery;
     private readonly IHydrationSource<T>? _source;
+    private readonly HydrateCacheMetrics _metrics;
     private long _sequence;
+    private int _warmStartRecorded;
 
     /// <summary>Initializes a new instance of the <see cref="HydrateChannel{T}"/> class.</summary>
     /// <param name="transport">The transport to publish and subscribe through.</param>
@@ -66,6 +68,13 @@ public sealed class HydrateChannel<T> : IAsyncDisposable
         _logger = (options.LoggerFactory ?? NullLoggerFactory.Instance).CreateLogger<HydrateChannel<T>>();
         _dropLog = LogRateLimiter.PerDropReason(_timeProvider, options.DropLogInterval);
         _source = options.Source;
+        _metrics = new HydrateCacheMetrics(options.MeterFactory, name);
+        Statistics = new HydrateChannelStatistics { Metrics = _metrics };
+        if (_localCache is { } localCache)
+        {
+            _metrics.ObserveCache(() => localCache.Count);
+        }
+
         if (options.Recovery.Enabled)
         {
             options.Recovery.Validate();
@@ -86,7 +95,7 @@ public sealed class HydrateChannel<T> : IAsyncDisposable
     public ICodec<T> Codec { get; }
 
     /// <summary>Gets the live counters of this instance.</summary>
-    public HydrateChannelStatistics Statistics { get; } = new();
+    public HydrateChannelStatistics Statistics { get; }
 
     /// <summary>
     /// Raised when this instance may have missed updates for good: the transport reported lost messages, messages of a
@@ -171,7 +180,6 @@ public sealed class HydrateChannel<T> : IAsyncDisposable
         }
 
         Statistics.OnPublished();
-        HydrateCacheMetrics.OnPublished(Name);
         _localCache?.Apply(message);
     }
 
@@ -208,13 +216,20 @@ public sealed class HydrateChannel<T> : IAsyncDisposable
     public Task HydrateAsync(LocalHydratedCache<T> cache, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(cache);
+        _metrics.ObserveCache(() => cache.Count);
+        var started = _timeProvider.GetTimestamp();
+        if (_source is null)
+        {
+            TrackWarmStart(cache, started);
+        }
+
         return SubscribeCoreAsync(
             (message, _) =>
             {
                 Apply(message, cache);
                 return ValueTask.CompletedTask;
             },
-            _source is null ? null : token => RunSourceAsync(cache, token),
+            _source is null ? null : token => RunSourceAsync(cache, started, token),
             cancellationToken);
     }
 
@@ -272,7 +287,7 @@ public sealed class HydrateChannel<T> : IAsyncDisposable
     }
 
     /// <summary>Loads from the source once subscribed, then after every loss, until cancelled.</summary>
-    private async Task RunSourceAsync(LocalHydratedCache<T> cache, CancellationToken cancellationToken)
+    private async Task RunSourceAsync(LocalHydratedCache<T> cache, long started, CancellationToken cancellationToken)
     {
         using var lost = new SemaphoreSlim(0, 1);
         EventHandler<HydrateLossEventArgs> onLoss = (_, _) =>
@@ -304,6 +319,7 @@ public sealed class HydrateChannel<T> : IAsyncDisposable
                     },
                     cancellationToken).ConfigureAwait(false);
                 cache.MarkWarm();
+                RecordWarmStart(started);
                 await lost.WaitAsync(cancellationToken).ConfigureAwait(false);
                 await Task.Delay(MinSourceReloadInterval, _timeProvider, cancellationToken).ConfigureAwait(false);
             }
@@ -336,7 +352,6 @@ public sealed class HydrateChannel<T> : IAsyncDisposable
 
         var result = cache.Apply(update);
         Statistics.OnApplied(result);
-        HydrateCacheMetrics.OnApplied(Name, result);
         return result;
     }
 
@@ -379,7 +394,6 @@ public sealed class HydrateChannel<T> : IAsyncDisposable
         if (result is not (HydrateApplyResult.Stale or HydrateApplyResult.Duplicate))
         {
             Statistics.OnRepaired();
-            HydrateCacheMetrics.OnRepaired(Name);
         }
 
         return result;
@@ -397,12 +411,62 @@ public sealed class HydrateChannel<T> : IAsyncDisposable
     /// messages it never subscribed to. <see cref="HydrateAsync"/> and <see cref="SubscribeAsync"/> start receiving themselves.</param>
     /// <param name="cancellationToken">Stops waiting (not the recovery).</param>
     /// <returns>A task that completes when the control topic subscription is established (at once when recovery is off).</returns>
-    public Task StartRecoveryAsync(bool receiving, CancellationToken cancellationToken = default) =>
-        _recovery is null ? Task.CompletedTask : _recovery.StartAsync(receiving).WaitAsync(cancellationToken);
+    /// <remarks>A receiving instance whose <see cref="HydrateChannelOptions{T}.LocalCache"/> is not warm yet records, when
+    /// the cache is marked warm, how long that took since this call (<c>hydratecache.warm_start.duration</c>).</remarks>
+    public Task StartRecoveryAsync(bool receiving, CancellationToken cancellationToken = default)
+    {
+        if (receiving && _localCache is not null)
+        {
+            TrackWarmStart(_localCache, _timeProvider.GetTimestamp());
+        }
 
-    /// <summary>Stops loss recovery: heartbeats, answers to retransmission requests and the control topic subscription.</summary>
+        return _recovery is null ? Task.CompletedTask : _recovery.StartAsync(receiving).WaitAsync(cancellationToken);
+    }
+
+    /// <summary>
+    /// Stops loss recovery (heartbeats, answers to retransmission requests and the control topic subscription) and
+    /// stops reporting metrics: the channel's meter is disposed when the channel owns it (no <see cref="HydrateChannelOptions{T}.MeterFactory"/>),
+    /// and its cache is no longer reported in <c>hydratecache.cache.entries</c>.
+    /// </summary>
     /// <returns>A task that completes when recovery has stopped.</returns>
-    public ValueTask DisposeAsync() => _recovery?.DisposeAsync() ?? ValueTask.CompletedTask;
+    public async ValueTask DisposeAsync()
+    {
+        if (_recovery is not null)
+        {
+            await _recovery.DisposeAsync().ConfigureAwait(false);
+        }
+
+        _metrics.Dispose();
+    }
+
+    /// <summary>Records, once per instance, how long a cold cache this instance receives into takes to be marked warm (by whoever warms it).</summary>
+    private void TrackWarmStart(LocalHydratedCache<T> cache, long started)
+    {
+        if (cache.IsWarm || Volatile.Read(ref _warmStartRecorded) != 0)
+        {
+            return;
+        }
+
+        _ = cache.WhenWarmAsync().ContinueWith(
+            static (_, state) =>
+            {
+                var (channel, started) = ((HydrateChannel<T>, long))state!;
+                channel.RecordWarmStart(started);
+            },
+            (this, started),
+            CancellationToken.None,
+            TaskContinuationOptions.ExecuteSynchronously | TaskContinuationOptions.OnlyOnRanToCompletion,
+            TaskScheduler.Default);
+    }
+
+    /// <summary>Records the warm start that began at <paramref name="started"/> (a timestamp), unless one was recorded already.</summary>
+    private void RecordWarmStart(long started)
+    {
+        if (Interlocked.Exchange(ref _warmStartRecorded, 1) == 0)
+        {
+            _metrics.OnWarmStart(_timeProvider.GetElapsedTime(started));
+        }
+    }
 
     /// <summary>Holds a transport subscription of this channel's topic until cancelled, running <paramref name="whileSubscribed"/> once it is made.</summary>
     private async Task SubscribeCoreAsync(TransportMessageHandler handler, Func<CancellationToken, Task>? whileSubscribed, CancellationToken cancellationToken)
@@ -496,7 +560,6 @@ public sealed class HydrateChannel<T> : IAsyncDisposable
     public TypedMessage<T>? Decode(ReadOnlyMemory<byte> frame)
     {
         Statistics.OnReceived();
-        HydrateCacheMetrics.OnReceived(Name);
         var message = DecodeCore(frame, out var reason, out var senderId, out var exception, out var sequence);
         if (senderId is { } arrived)
         {
@@ -523,6 +586,7 @@ public sealed class HydrateChannel<T> : IAsyncDisposable
         }
 
         _clock.Observe(message.Version);
+        _metrics.OnLag(message.Version, _timeProvider);
         return message;
     }
 
@@ -623,7 +687,6 @@ public sealed class HydrateChannel<T> : IAsyncDisposable
         catch (Exception ex)
         {
             Statistics.OnHandlerFailed();
-            HydrateCacheMetrics.OnHandlerFailed(Name);
             _logger.ChannelHandlerFailed(ex, Name);
         }
     }
@@ -640,7 +703,6 @@ public sealed class HydrateChannel<T> : IAsyncDisposable
     private void Drop(HydrateDropReason reason, long count = 1)
     {
         Statistics.OnDropped(reason, count);
-        HydrateCacheMetrics.OnDropped(Name, reason, count);
     }
 
     private ulong NextSequence() => (ulong)Interlocked.Increment(ref _sequence);

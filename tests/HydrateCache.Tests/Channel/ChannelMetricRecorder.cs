@@ -4,37 +4,31 @@ using System.Diagnostics.Metrics;
 namespace HydrateCache.Tests.Channel;
 
 /// <summary>
-/// Records the <c>HydrateCache</c> meter's measurements of one channel name. The meter is process-wide and tests run in
-/// parallel, so give each test a unique channel name and read only that channel's measurements.
+/// Records the <see cref="HydrateCacheDiagnostics.MeterName"/> meter's measurements of one channel name, on the meters of
+/// one <see cref="IMeterFactory"/> (their scope), or, without one, on the meters channels own. Tests run in parallel, so
+/// give each test a unique channel name (or a factory of its own) and read only that channel's measurements.
 /// </summary>
 internal sealed class ChannelMetricRecorder : IDisposable
 {
     private readonly MeterListener _listener = new();
-    private readonly ConcurrentQueue<(string Instrument, long Value, Dictionary<string, object?> Tags)> _measurements = new();
+    private readonly ConcurrentQueue<(Instrument Instrument, double Value, Dictionary<string, object?> Tags)> _measurements = new();
+    private readonly ConcurrentDictionary<Instrument, bool> _completed = new();
 
-    public ChannelMetricRecorder(string channel)
+    /// <param name="channel">The channel name whose measurements are kept.</param>
+    /// <param name="meterFactory">The factory whose meters are listened to; <see langword="null"/> for meters channels own.</param>
+    public ChannelMetricRecorder(string channel, IMeterFactory? meterFactory = null)
     {
         Channel = channel;
         _listener.InstrumentPublished = (instrument, listener) =>
         {
-            if (instrument.Meter.Name == HydrateCacheMetrics.MeterName)
+            if (instrument.Meter.Name == HydrateCacheDiagnostics.MeterName && ReferenceEquals(instrument.Meter.Scope, meterFactory))
             {
                 listener.EnableMeasurementEvents(instrument);
             }
         };
-        _listener.SetMeasurementEventCallback<long>((instrument, value, tags, _) =>
-        {
-            var copy = new Dictionary<string, object?>();
-            foreach (var tag in tags)
-            {
-                copy[tag.Key] = tag.Value;
-            }
-
-            if (copy.TryGetValue("hydratecache.channel", out var name) && Equals(name, Channel))
-            {
-                _measurements.Enqueue((instrument.Name, value, copy));
-            }
-        });
+        _listener.MeasurementsCompleted = (instrument, _) => _completed[instrument] = true;
+        _listener.SetMeasurementEventCallback<long>((instrument, value, tags, _) => Record(instrument, value, tags));
+        _listener.SetMeasurementEventCallback<double>((instrument, value, tags, _) => Record(instrument, value, tags));
         _listener.Start();
     }
 
@@ -43,11 +37,39 @@ internal sealed class ChannelMetricRecorder : IDisposable
 
     public string Channel { get; }
 
+    /// <summary>Gets the instruments that reported measurements of the channel.</summary>
+    public IReadOnlyCollection<Instrument> Instruments => _measurements.Select(m => m.Instrument).Distinct().ToList();
+
+    /// <summary>Gets a value indicating whether <paramref name="instrument"/> stopped reporting (its meter was disposed).</summary>
+    public bool IsCompleted(Instrument instrument) => _completed.ContainsKey(instrument);
+
     /// <summary>Sums the measurements of <paramref name="instrument"/> whose tag <paramref name="tag"/> is <paramref name="value"/>.</summary>
     public long Sum(string instrument, string? tag = null, string? value = null) =>
+        (long)Values(instrument, tag, value).Sum();
+
+    /// <summary>Gets the measurements of <paramref name="instrument"/> whose tag <paramref name="tag"/> is <paramref name="value"/>, in order.</summary>
+    public IReadOnlyList<double> Values(string instrument, string? tag = null, string? value = null) =>
         _measurements
-            .Where(m => m.Instrument == instrument && (tag is null || (m.Tags.TryGetValue(tag, out var v) && Equals(v, value))))
-            .Sum(m => m.Value);
+            .Where(m => m.Instrument.Name == instrument && (tag is null || (m.Tags.TryGetValue(tag, out var v) && Equals(v, value))))
+            .Select(m => m.Value)
+            .ToList();
+
+    /// <summary>Asks observable instruments (the entries gauge) for their current values.</summary>
+    public void Observe() => _listener.RecordObservableInstruments();
 
     public void Dispose() => _listener.Dispose();
+
+    private void Record(Instrument instrument, double value, ReadOnlySpan<KeyValuePair<string, object?>> tags)
+    {
+        var copy = new Dictionary<string, object?>();
+        foreach (var tag in tags)
+        {
+            copy[tag.Key] = tag.Value;
+        }
+
+        if (copy.TryGetValue(HydrateCacheMetrics.ChannelTag, out var name) && Equals(name, Channel))
+        {
+            _measurements.Enqueue((instrument, value, copy));
+        }
+    }
 }
