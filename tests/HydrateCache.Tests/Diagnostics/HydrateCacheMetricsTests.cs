@@ -1,6 +1,5 @@
 using System.Diagnostics.Metrics;
 using HydrateCache.TestKit;
-using HydrateCache.Tests.Channel;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
 
