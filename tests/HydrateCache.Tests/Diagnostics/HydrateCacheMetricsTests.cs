@@ -210,6 +210,7 @@ public sealed class HydrateCacheMetricsTests : IAsyncLifetime
         await channel.StartRecoveryAsync(receiving: true, Token);
         time.Advance(TimeSpan.FromSeconds(3));
         cache.MarkWarm(); // as the Orleans integration does once peers (or the source) answered
+        await Eventually.TrueAsync(() => metrics.Values("hydratecache.warm_start.duration").Count > 0, "the warm start was recorded");
         await channel.StartRecoveryAsync(receiving: true, Token);
         cache.MarkWarm();
 
