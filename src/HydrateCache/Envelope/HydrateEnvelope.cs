@@ -21,6 +21,13 @@ namespace HydrateCache;
 //                       Always null for a delete.
 //   [8] null | tstr     codec id of the payload (e.g. "cbor"); null for a delete
 //   [9] null | bstr     payload, as written by that codec; null for a delete
+//   [10] null | map     optional, extensions: uint key -> value, keys ascending, each at most once; readers skip keys
+//                       they do not know. Written only when there is one (a frame without extensions stays 10 items).
+//                         1: tstr   W3C traceparent of the publishing span ("00-<trace id>-<span id>-<flags>")
+//                         2: tstr   W3C tracestate of the publishing span
+//                         3: array  payload encryption: [ tstr key id, bstr nonce ]; item [9] is then the ciphertext
+//                                   followed by its authentication tag
+//   [11..]              appended by later revisions (for example a signature); skipped by this reader
 //
 // Readers reject (with an EnvelopeReadResult, never an exception): frames over the size limit, bytes that are not one
 // well-formed CBOR item, a missing magic tag, a format version other than 1, a wrong type in any field, an unknown kind,
@@ -41,10 +48,34 @@ internal readonly record struct HydrateEnvelope(
     /// <summary>The format version this library writes and reads.</summary>
     public const int FormatVersion = 1;
 
+    /// <summary>The longest trace context field (traceparent or tracestate) accepted; W3C limits tracestate to 512 characters.</summary>
+    public const int MaxTraceFieldLength = 512;
+
+    /// <summary>The longest encryption key id accepted.</summary>
+    public const int MaxKeyIdLength = 64;
+
+    /// <summary>Gets the W3C traceparent of the span that published the update (extension 1), if any.</summary>
+    public string? TraceParent { get; init; }
+
+    /// <summary>Gets the W3C tracestate of the span that published the update (extension 2), if any.</summary>
+    public string? TraceState { get; init; }
+
+    /// <summary>Gets the id of the key that encrypted the payload (extension 3), or <see langword="null"/> for a plain payload.</summary>
+    public string? EncryptionKeyId { get; init; }
+
+    /// <summary>Gets the nonce the payload was encrypted with (extension 3).</summary>
+    public ReadOnlyMemory<byte> EncryptionNonce { get; init; }
+
+    private bool HasExtensions => TraceParent is not null || TraceState is not null || EncryptionKeyId is not null;
+
     /// <summary>The CBOR tag that starts every frame (self-described CBOR, RFC 8949 section 3.4.6).</summary>
     public const ulong MagicTag = 55799;
 
     private const int V1ItemCount = 10;
+
+    private const uint TraceParentExtension = 1;
+    private const uint TraceStateExtension = 2;
+    private const uint EncryptionExtension = 3;
 
     /// <summary>Encodes the envelope into a new array.</summary>
     public byte[] ToArray()
@@ -67,7 +98,8 @@ internal readonly record struct HydrateEnvelope(
     private void Write(CborWriter writer)
     {
         writer.WriteTag((CborTag)MagicTag);
-        writer.WriteStartArray(V1ItemCount);
+        var hasExtensions = HasExtensions;
+        writer.WriteStartArray(hasExtensions ? V1ItemCount + 1 : V1ItemCount);
         writer.WriteUInt32(FormatVersion);
         writer.WriteUInt32((uint)Kind);
         writer.WriteTextString(Key);
@@ -102,7 +134,39 @@ internal readonly record struct HydrateEnvelope(
             writer.WriteByteString(Payload.Span);
         }
 
+        if (hasExtensions)
+        {
+            WriteExtensions(writer);
+        }
+
         writer.WriteEndArray();
+    }
+
+    private void WriteExtensions(CborWriter writer)
+    {
+        writer.WriteStartMap((TraceParent is null ? 0 : 1) + (TraceState is null ? 0 : 1) + (EncryptionKeyId is null ? 0 : 1));
+        if (TraceParent is not null)
+        {
+            writer.WriteUInt32(TraceParentExtension);
+            writer.WriteTextString(TraceParent);
+        }
+
+        if (TraceState is not null)
+        {
+            writer.WriteUInt32(TraceStateExtension);
+            writer.WriteTextString(TraceState);
+        }
+
+        if (EncryptionKeyId is not null)
+        {
+            writer.WriteUInt32(EncryptionExtension);
+            writer.WriteStartArray(2);
+            writer.WriteTextString(EncryptionKeyId);
+            writer.WriteByteString(EncryptionNonce.Span);
+            writer.WriteEndArray();
+        }
+
+        writer.WriteEndMap();
     }
 
     /// <summary>Decodes one frame. Never throws for bad input: the result says what was wrong.</summary>
@@ -251,6 +315,13 @@ internal readonly record struct HydrateEnvelope(
             return EnvelopeReadResult.InvalidField;
         }
 
+        envelope = new HydrateEnvelope(messageKind, key, new HybridTimestamp((long)physical, counter), sender, sequence, ttl, codecId, payload);
+        if (reader.PeekState() != CborReaderState.EndArray && !TryReadExtensions(reader, ref envelope))
+        {
+            envelope = default;
+            return EnvelopeReadResult.InvalidField;
+        }
+
         // Items appended by a later minor revision of v1 are skipped.
         while (reader.PeekState() != CborReaderState.EndArray)
         {
@@ -260,11 +331,75 @@ internal readonly record struct HydrateEnvelope(
         reader.ReadEndArray();
         if (reader.BytesRemaining != 0)
         {
+            envelope = default;
             return EnvelopeReadResult.Malformed;
         }
 
-        envelope = new HydrateEnvelope(messageKind, key, new HybridTimestamp((long)physical, counter), sender, sequence, ttl, codecId, payload);
         return EnvelopeReadResult.Success;
+    }
+
+    /// <summary>Reads item [10]: <see langword="null"/> or the extensions map; unknown keys are skipped, known ones checked.</summary>
+    private static bool TryReadExtensions(CborReader reader, ref HydrateEnvelope envelope)
+    {
+        if (reader.PeekState() == CborReaderState.Null)
+        {
+            reader.ReadNull();
+            return true;
+        }
+
+        if (reader.PeekState() != CborReaderState.StartMap)
+        {
+            return false;
+        }
+
+        reader.ReadStartMap();
+        while (reader.PeekState() != CborReaderState.EndMap)
+        {
+            var extension = reader.ReadUInt64();
+            switch (extension)
+            {
+                case TraceParentExtension:
+                    var traceParent = reader.ReadTextString();
+                    if (traceParent.Length is 0 or > MaxTraceFieldLength)
+                    {
+                        return false;
+                    }
+
+                    envelope = envelope with { TraceParent = traceParent };
+                    break;
+                case TraceStateExtension:
+                    var traceState = reader.ReadTextString();
+                    if (traceState.Length > MaxTraceFieldLength)
+                    {
+                        return false;
+                    }
+
+                    envelope = envelope with { TraceState = traceState };
+                    break;
+                case EncryptionExtension:
+                    if (reader.ReadStartArray() != 2 || envelope.Kind != MessageKind.Upsert)
+                    {
+                        return false;
+                    }
+
+                    var keyId = reader.ReadTextString();
+                    var nonce = ReadBytes(reader);
+                    reader.ReadEndArray();
+                    if (keyId.Length is 0 or > MaxKeyIdLength || nonce.IsEmpty)
+                    {
+                        return false;
+                    }
+
+                    envelope = envelope with { EncryptionKeyId = keyId, EncryptionNonce = nonce };
+                    break;
+                default:
+                    reader.SkipValue();
+                    break;
+            }
+        }
+
+        reader.ReadEndMap();
+        return true;
     }
 
     private static ReadOnlyMemory<byte> ReadBytes(CborReader reader) =>

@@ -148,10 +148,86 @@ public class EnvelopeTests
     [Fact]
     public void TryRead_ExtraTrailingArrayItems_AreIgnored()
     {
-        // A later minor revision of v1 may append items; a v1 reader skips them.
-        var frame = Convert.FromHexString("d9d9f7" + "8c" + GoldenDeleteHex[8..] + "656578747261" + "a10102");
+        // A later minor revision of v1 may append items after the extensions (item [10]); a v1 reader skips them.
+        var frame = Convert.FromHexString("d9d9f7" + "8c" + GoldenDeleteHex[8..] + "f6" + "a10102");
         Assert.Equal(EnvelopeReadResult.Success, HydrateEnvelope.TryRead(frame, Limit, out var envelope));
         Assert.Equal(43UL, envelope.Sequence);
+    }
+
+    private const string TraceParent = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
+
+    private static HydrateEnvelope GoldenTracedEncrypted => GoldenUpsert with
+    {
+        TraceParent = TraceParent,
+        TraceState = "k=v",
+        EncryptionKeyId = "k1",
+        EncryptionNonce = new byte[] { 0xa0, 0xa1, 0xa2 },
+    };
+
+    // Item [10], the extensions map: 1 traceparent, 2 tracestate, 3 [key id, nonce]. A frame without any stays 10 items.
+    private const string GoldenExtensionsHex =
+        "a3"
+        + "01" + "7837" + "30302d30616637363531393136636434336464383434386562323131633830333139632d623761643662373136393230333333312d3031"
+        + "02" + "636b3d76"
+        + "03" + "82" + "626b31" + "43a0a1a2";
+
+    [Fact]
+    public void Write_Extensions_MatchGoldenBytes() =>
+        Assert.Equal("d9d9f7" + "8b" + GoldenUpsertHex[8..] + GoldenExtensionsHex, Convert.ToHexStringLower(GoldenTracedEncrypted.ToArray()));
+
+    [Fact]
+    public void Read_Extensions_DecodesEveryField()
+    {
+        var frame = Convert.FromHexString("d9d9f7" + "8b" + GoldenUpsertHex[8..] + GoldenExtensionsHex);
+        Assert.Equal(EnvelopeReadResult.Success, HydrateEnvelope.TryRead(frame, Limit, out var envelope));
+        Assert.Equal(TraceParent, envelope.TraceParent);
+        Assert.Equal("k=v", envelope.TraceState);
+        Assert.Equal("k1", envelope.EncryptionKeyId);
+        Assert.Equal(new byte[] { 0xa0, 0xa1, 0xa2 }, envelope.EncryptionNonce.ToArray());
+        Assert.Equal(new byte[] { 1, 2 }, envelope.Payload.ToArray());
+    }
+
+    [Theory]
+    [InlineData("f6", true)]                         // null: no extensions
+    [InlineData("a0", true)]                         // empty map
+    [InlineData("a1186364f09f9880", true)]           // unknown key 99 with a text value: skipped
+    [InlineData("a1186381a10102", true)]             // unknown key 99 with nested items: skipped
+    [InlineData("656578747261", false)]              // a text string where the map belongs
+    [InlineData("a10160", false)]                    // empty traceparent
+    [InlineData("a10381626b31", false)]              // encryption: array of one
+    [InlineData("a103826040", false)]                // encryption: empty key id and nonce
+    public void TryRead_ExtensionItem_IsCheckedAndUnknownKeysSkipped(string extensionsHex, bool accepted)
+    {
+        var frame = Convert.FromHexString("d9d9f7" + "8b" + GoldenUpsertHex[8..] + extensionsHex);
+        var result = HydrateEnvelope.TryRead(frame, Limit, out var envelope);
+        Assert.Equal(accepted ? EnvelopeReadResult.Success : EnvelopeReadResult.InvalidField, result);
+        if (accepted)
+        {
+            Assert.Null(envelope.TraceParent);
+            Assert.Null(envelope.EncryptionKeyId);
+        }
+    }
+
+    [Fact]
+    public void TryRead_ExtensionOfWrongType_IsMalformed()
+    {
+        // Like every other field: a wrong CBOR type is malformed, a value outside the domain an invalid field.
+        var frame = Convert.FromHexString("d9d9f7" + "8b" + GoldenUpsertHex[8..] + "a10102");
+        Assert.Equal(EnvelopeReadResult.Malformed, HydrateEnvelope.TryRead(frame, Limit, out _));
+    }
+
+    [Fact]
+    public void TryRead_EncryptionExtensionOnDelete_IsInvalidField()
+    {
+        var frame = Convert.FromHexString("d9d9f7" + "8b" + GoldenDeleteHex[8..] + "a10382626b3143a0a1a2");
+        Assert.Equal(EnvelopeReadResult.InvalidField, HydrateEnvelope.TryRead(frame, Limit, out _));
+    }
+
+    [Fact]
+    public void TryRead_DuplicateExtensionKey_IsMalformed()
+    {
+        var frame = Convert.FromHexString("d9d9f7" + "8b" + GoldenDeleteHex[8..] + "a202636b3d7602636b3d76");
+        Assert.Equal(EnvelopeReadResult.Malformed, HydrateEnvelope.TryRead(frame, Limit, out _));
     }
 
     [Fact]
