@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Diagnostics;
 using System.Diagnostics.CodeAnalysis;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -35,6 +36,9 @@ public sealed class HydrateChannel<T> : IAsyncDisposable
     private readonly ChannelRecovery? _recovery;
     private readonly IHydrationSource<T>? _source;
     private readonly HydrateCacheMetrics _metrics;
+    private readonly string _messagingSystem;
+    private readonly string _publishSpanName;
+    private readonly string _processSpanName;
     private long _sequence;
     private int _warmStartRecorded;
 
@@ -69,6 +73,9 @@ public sealed class HydrateChannel<T> : IAsyncDisposable
         _dropLog = LogRateLimiter.PerDropReason(_timeProvider, options.DropLogInterval);
         _source = options.Source;
         _metrics = new HydrateCacheMetrics(options.MeterFactory, name);
+        _messagingSystem = MessagingSystem(transport);
+        _publishSpanName = name + " publish";
+        _processSpanName = name + " process";
         Statistics = new HydrateChannelStatistics { Metrics = _metrics };
         if (_localCache is { } localCache)
         {
@@ -161,9 +168,13 @@ public sealed class HydrateChannel<T> : IAsyncDisposable
     /// <param name="message">The message.</param>
     /// <param name="cancellationToken">A token to cancel the publish.</param>
     /// <returns>A task that completes when the transport accepted the message.</returns>
+    /// <remarks>With a listener on <see cref="HydrateCacheDiagnostics.ActivitySourceName"/>, the send runs in a
+    /// <c>{channel} publish</c> span; the W3C trace context of the current activity (that span, or the application's)
+    /// travels in the frame, and every receiver's <c>{channel} process</c> span links to it.</remarks>
     public async ValueTask SendAsync(TypedMessage<T> message, CancellationToken cancellationToken = default)
     {
-        var frame = Encode(message);
+        using var activity = HydrateCacheTracing.StartPublish(_publishSpanName, _messagingSystem, Topic, Name);
+        var frame = EncodeCore(message, HydrateCacheTracing.CurrentContext());
         if (message.SenderId == SenderId)
         {
             _recovery?.OnSending(message.Sequence, frame, message.Version);
@@ -175,6 +186,7 @@ public sealed class HydrateChannel<T> : IAsyncDisposable
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
+            activity?.SetStatus(ActivityStatusCode.Error, ex.GetType().Name);
             _logger.ChannelPublishFailed(ex, Name);
             throw;
         }
@@ -345,13 +357,15 @@ public sealed class HydrateChannel<T> : IAsyncDisposable
     public HydrateApplyResult? Apply(TransportMessage message, LocalHydratedCache<T> cache)
     {
         ArgumentNullException.ThrowIfNull(cache);
-        if (Receive(message) is not { } update)
+        if (Receive(message, out var trace) is not { } update)
         {
             return null;
         }
 
+        using var span = HydrateCacheTracing.StartProcess(_processSpanName, _messagingSystem, Topic, Name, trace, update);
         var result = cache.Apply(update);
         Statistics.OnApplied(result);
+        span.SetResult(result);
         return result;
     }
 
@@ -382,7 +396,7 @@ public sealed class HydrateChannel<T> : IAsyncDisposable
     public HydrateApplyResult? ApplyRepair(ReadOnlyMemory<byte> frame, LocalHydratedCache<T> cache)
     {
         ArgumentNullException.ThrowIfNull(cache);
-        var message = DecodeCore(frame, out var reason, out _, out _, out _);
+        var message = DecodeCore(frame, out var reason, out _, out _, out _, out _);
         if (message is null)
         {
             Drop(reason);
@@ -522,7 +536,10 @@ public sealed class HydrateChannel<T> : IAsyncDisposable
     /// <param name="message">The message.</param>
     /// <returns>The frame.</returns>
     /// <exception cref="HydratePayloadTooLargeException">The frame exceeds <see cref="HydrateChannelOptions{T}.MaxMessageBytes"/>.</exception>
-    public byte[] Encode(TypedMessage<T> message)
+    public byte[] Encode(TypedMessage<T> message) => EncodeCore(message, default);
+
+    /// <summary>Encodes a message into a frame that carries <paramref name="trace"/> (the publish span's context) when it has one.</summary>
+    private byte[] EncodeCore(TypedMessage<T> message, HydrateCacheTracing.TraceContext trace)
     {
         ArgumentNullException.ThrowIfNull(message);
         ArrayBufferWriter<byte>? payload = null;
@@ -540,7 +557,11 @@ public sealed class HydrateChannel<T> : IAsyncDisposable
             message.Sequence,
             message.Ttl,
             payload is null ? null : Codec.Id,
-            payload is null ? default : payload.WrittenMemory);
+            payload is null ? default : payload.WrittenMemory)
+        {
+            TraceParent = trace.Parent,
+            TraceState = trace.State,
+        };
         var frame = envelope.ToArray();
         if (frame.Length > _maxMessageBytes)
         {
@@ -557,10 +578,13 @@ public sealed class HydrateChannel<T> : IAsyncDisposable
     /// </summary>
     /// <param name="frame">The frame bytes.</param>
     /// <returns>The update, or <see langword="null"/> when the frame was dropped.</returns>
-    public TypedMessage<T>? Decode(ReadOnlyMemory<byte> frame)
+    public TypedMessage<T>? Decode(ReadOnlyMemory<byte> frame) => DecodeReceived(frame, out _);
+
+    /// <summary>Decodes a received frame like <see cref="Decode(ReadOnlyMemory{byte})"/>, with the publish span's trace context it carried.</summary>
+    private TypedMessage<T>? DecodeReceived(ReadOnlyMemory<byte> frame, out HydrateCacheTracing.TraceContext trace)
     {
         Statistics.OnReceived();
-        var message = DecodeCore(frame, out var reason, out var senderId, out var exception, out var sequence);
+        var message = DecodeCore(frame, out var reason, out var senderId, out var exception, out var sequence, out trace);
         if (senderId is { } arrived)
         {
             // Arrived, usable or not: a retransmission would not be any better, so it is not a gap.
@@ -600,15 +624,16 @@ public sealed class HydrateChannel<T> : IAsyncDisposable
     /// <returns><see langword="true"/> when the frame is a valid update of this channel's codec.</returns>
     public bool TryDecode(ReadOnlyMemory<byte> frame, [NotNullWhen(true)] out TypedMessage<T>? message)
     {
-        message = DecodeCore(frame, out _, out _, out _, out _);
+        message = DecodeCore(frame, out _, out _, out _, out _, out _);
         return message is not null;
     }
 
-    private TypedMessage<T>? DecodeCore(ReadOnlyMemory<byte> frame, out HydrateDropReason reason, out Guid? senderId, out Exception? exception, out ulong sequence)
+    private TypedMessage<T>? DecodeCore(ReadOnlyMemory<byte> frame, out HydrateDropReason reason, out Guid? senderId, out Exception? exception, out ulong sequence, out HydrateCacheTracing.TraceContext trace)
     {
         senderId = null;
         exception = null;
         sequence = 0;
+        trace = default;
         var result = HydrateEnvelope.TryRead(frame, _maxMessageBytes, out var envelope);
         if (result != EnvelopeReadResult.Success)
         {
@@ -618,6 +643,7 @@ public sealed class HydrateChannel<T> : IAsyncDisposable
 
         senderId = envelope.SenderId;
         sequence = envelope.Sequence;
+        trace = new HydrateCacheTracing.TraceContext(envelope.TraceParent, envelope.TraceState);
         if (IsTooFarAhead(envelope.Version))
         {
             reason = HydrateDropReason.ClockSkew;
@@ -654,8 +680,9 @@ public sealed class HydrateChannel<T> : IAsyncDisposable
         _maxClockSkewMs >= 0 && version.PhysicalTime > _timeProvider.GetUtcNow().ToUnixTimeMilliseconds() + _maxClockSkewMs;
 
     /// <summary>The transport half of the receive pipeline: counts the losses reported before the message, then decodes it.</summary>
-    private TypedMessage<T>? Receive(TransportMessage message)
+    private TypedMessage<T>? Receive(TransportMessage message, out HydrateCacheTracing.TraceContext trace)
     {
+        trace = default;
         if (message.LostBefore > 0)
         {
             Drop(HydrateDropReason.TransportLoss, message.LostBefore);
@@ -666,16 +693,17 @@ public sealed class HydrateChannel<T> : IAsyncDisposable
             }
         }
 
-        return Decode(message.Body);
+        return DecodeReceived(message.Body, out trace);
     }
 
     private async ValueTask DeliverAsync(TransportMessage transportMessage, Func<TypedMessage<T>, CancellationToken, ValueTask> handler, CancellationToken cancellationToken)
     {
-        if (Receive(transportMessage) is not { } message)
+        if (Receive(transportMessage, out var trace) is not { } message)
         {
             return;
         }
 
+        using var span = HydrateCacheTracing.StartProcess(_processSpanName, _messagingSystem, Topic, Name, trace, message);
         try
         {
             await handler(message, cancellationToken).ConfigureAwait(false);
@@ -686,6 +714,7 @@ public sealed class HydrateChannel<T> : IAsyncDisposable
         }
         catch (Exception ex)
         {
+            span.SetError(ex);
             Statistics.OnHandlerFailed();
             _logger.ChannelHandlerFailed(ex, Name);
         }
@@ -706,6 +735,13 @@ public sealed class HydrateChannel<T> : IAsyncDisposable
     }
 
     private ulong NextSequence() => (ulong)Interlocked.Increment(ref _sequence);
+
+    /// <summary>The <c>messaging.system</c> of spans: the transport's type name without "Transport", in lower case ("redis", "nats", "inmemory").</summary>
+    private static string MessagingSystem(ITransport transport)
+    {
+        var name = transport.GetType().Name;
+        return (name.EndsWith("Transport", StringComparison.Ordinal) && name.Length > "Transport".Length ? name[..^"Transport".Length] : name).ToLowerInvariant();
+    }
 
     private void RaiseLossDetected(HydrateLossEventArgs args)
     {

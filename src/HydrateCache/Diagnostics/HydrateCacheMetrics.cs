@@ -131,19 +131,20 @@ internal sealed class HydrateCacheMetrics : IDisposable
         var tags = new TagList
         {
             _channel,
-            {
-                ResultTag, result switch
-                {
-                    HydrateApplyResult.Applied => "applied",
-                    HydrateApplyResult.Removed => "removed",
-                    HydrateApplyResult.Expired => "expired",
-                    HydrateApplyResult.Stale => "stale",
-                    _ => "duplicate",
-                }
-            },
+            { ResultTag, ResultName(result) },
         };
         _applied.Add(1, tags);
     }
+
+    /// <summary>Gets the value of the <see cref="ResultTag"/> tag (of metrics and process spans) for <paramref name="result"/>.</summary>
+    public static string ResultName(HydrateApplyResult result) => result switch
+    {
+        HydrateApplyResult.Applied => "applied",
+        HydrateApplyResult.Removed => "removed",
+        HydrateApplyResult.Expired => "expired",
+        HydrateApplyResult.Stale => "stale",
+        _ => "duplicate",
+    };
 
     public void OnDropped(HydrateDropReason reason, long count)
     {

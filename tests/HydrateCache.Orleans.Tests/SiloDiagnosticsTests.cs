@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using HydrateCache.TestKit;
 using Microsoft.Extensions.DependencyInjection;
@@ -5,15 +6,16 @@ using Microsoft.Extensions.DependencyInjection;
 namespace HydrateCache.Orleans.Tests;
 
 /// <summary>
-/// Every silo (and the client) of one process records on the meter of its own <see cref="IMeterFactory"/>: the same
-/// channel name on three silos gives three separate sets of instruments, each counting what its silo did.
+/// Metrics and traces of a cluster whose silos share one process. Every silo (and the client) records on the meter of
+/// its own <see cref="IMeterFactory"/>: the same channel name on three silos gives three separate sets of instruments,
+/// each counting what its silo did. A write's publish span is linked from each silo's process span.
 /// </summary>
 [TestSuite("Functional"), TestProvider("InMemory"), TestArea("Orleans")]
-public sealed class SiloMetricsTests : IClassFixture<InMemoryClusterFixture>
+public sealed class SiloDiagnosticsTests : IClassFixture<InMemoryClusterFixture>
 {
     private readonly InMemoryClusterFixture _fixture;
 
-    public SiloMetricsTests(InMemoryClusterFixture fixture) => _fixture = fixture;
+    public SiloDiagnosticsTests(InMemoryClusterFixture fixture) => _fixture = fixture;
 
     private IMeterFactory MeterFactoryOf(SiloAddress silo) => _fixture.Cluster.GetSiloServiceProvider(silo).GetRequiredService<IMeterFactory>();
 
@@ -58,6 +60,37 @@ public sealed class SiloMetricsTests : IClassFixture<InMemoryClusterFixture>
 
         // The client holds no cache: no entries gauge reading of its own.
         Assert.DoesNotContain(entries, m => ReferenceEquals(m.Instrument.Meter.Scope, clientFactory));
+    }
+
+    [Fact]
+    public async Task PublishFromClient_EverySilosProcessSpanIsARootLinkedToThePublishSpan()
+    {
+        using var spans = new SpanRecorder();
+        var publisher = _fixture.Cluster.Client.ServiceProvider.GetRequiredService<IHydratePublisher<PriceRecord>>();
+        var key = $"traced-{Guid.NewGuid():N}";
+        var request = new Activity("request").Start();
+        try
+        {
+            await publisher.PublishAsync(key, new PriceRecord(key, 2m), cancellationToken: TestContext.Current.CancellationToken);
+        }
+        finally
+        {
+            request.Stop();
+        }
+
+        var publish = Assert.Single(
+            spans.Stopped(HydrateClusterFixture.PricesChannel + " publish", HydrateClusterFixture.PricesChannel),
+            span => span.ParentSpanId == request.SpanId);
+        await Eventually.TrueAsync(() => spans.LinkedTo(publish).Count == 3, "each of the three silos processed the write in a span linked to its publish");
+
+        Assert.All(spans.LinkedTo(publish), process =>
+        {
+            Assert.Equal(HydrateClusterFixture.PricesChannel + " process", process.OperationName);
+            Assert.Equal(ActivityKind.Consumer, process.Kind);
+            Assert.Null(process.ParentId);
+            Assert.Equal("applied", process.GetTagItem("hydratecache.result"));
+        });
+        Assert.Equal(3, spans.LinkedTo(publish).Select(p => p.TraceId).Distinct().Count());
     }
 }
 
