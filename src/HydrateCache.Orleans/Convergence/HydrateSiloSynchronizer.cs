@@ -206,6 +206,8 @@ internal sealed class HydrateSiloSynchronizer : ILifecycleParticipant<ISiloLifec
 
             if (_timeProvider.GetElapsedTime(started) >= limit && !channel.HasSource)
             {
+                // Anti-entropy rounds keep trying; until one succeeds the health report says the warm start failed.
+                channel.Health?.ReportWarmStartFailed($"no peer answered within {limit.TotalSeconds:0.#} s and the channel has no source");
                 return;
             }
 
@@ -252,17 +254,30 @@ internal sealed class HydrateSiloSynchronizer : ILifecycleParticipant<ISiloLifec
                 continue;
             }
 
+            // The losses this pass repairs: those reported before it starts.
+            var losses = channel.Health?.LossCount ?? 0;
+
             // Every peer: when a broker restart cut every silo, only the union of the silos' copies (each writer's silo
             // applied its own writes) holds everything.
+            var answered = 0;
             foreach (var peer in Peers())
             {
-                await TrySyncAsync(channel, peer, reason);
+                if (await TrySyncAsync(channel, peer, reason) is not null)
+                {
+                    answered++;
+                }
             }
 
             // Retransmission failed, so every silo may have missed it: only the system of record can tell.
+            var repaired = answered > 0;
             if (_pendingSourceLoads.TryRemove(channel.Channel, out _))
             {
-                await TryLoadFromSourceAsync(channel, reason);
+                repaired = await TryLoadFromSourceAsync(channel, reason) is not null;
+            }
+
+            if (repaired)
+            {
+                channel.Health?.ReportRepaired(losses);
             }
         }
     }

@@ -58,6 +58,9 @@ internal interface IHydrateChannelRuntime
     /// <summary>Gets a value indicating whether the channel has an <see cref="IHydrationSource{T}"/>.</summary>
     bool HasSource { get; }
 
+    /// <summary>Gets the health facts of the silo's cache of the channel; <see langword="null"/> on a cluster client (no cache).</summary>
+    HydrateChannelHealth? Health { get; }
+
     /// <summary>Loads the silo cache from the channel's source; returns how many entries changed it.</summary>
     Task<int> LoadFromSourceAsync(CancellationToken cancellationToken);
 
@@ -137,6 +140,8 @@ internal sealed class HydrateChannelRuntime<T> : IHydrateChannelRuntime, IDispos
     public event Action<string, HydrateLossReason>? LossDetected;
 
     public bool HasSource { get; }
+
+    public HydrateChannelHealth? Health => Cache is null ? null : TypedChannel.Health;
 
     public Task<int> LoadFromSourceAsync(CancellationToken cancellationToken) => TypedChannel.LoadFromSourceAsync(RequireCache(), cancellationToken);
 

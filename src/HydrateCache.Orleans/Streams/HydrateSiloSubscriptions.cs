@@ -36,6 +36,7 @@ internal sealed class HydrateSiloSubscriptions : ILifecycleParticipant<ISiloLife
     private readonly Lock _lock = new();
     private readonly Pending[] _pending;
     private readonly List<ITransportSubscription> _subscriptions = [];
+    private readonly EventHandler<TransportConnectionEventArgs> _onConnectionChanged;
     private TaskCompletionSource _dataAvailable = NewSignal();
     private TaskCompletionSource _roomAvailable = NewSignal();
     private long _sequence;
@@ -59,6 +60,20 @@ internal sealed class HydrateSiloSubscriptions : ILifecycleParticipant<ISiloLife
         _logger = logger;
         _silo = silo;
         _pending = [.. channels.Select(_ => new Pending())];
+        _onConnectionChanged = (_, e) =>
+        {
+            foreach (var channel in _channels)
+            {
+                // Whatever was published while disconnected is missing until the peers (or loss recovery) repair it.
+                // The loss first: a health check between the two never sees a reconnected channel that is not possibly stale.
+                if (e.IsConnected)
+                {
+                    channel.Health?.ReportLoss(HydrateLossReason.Reconnected);
+                }
+
+                channel.Health?.ReportConnectionChanged(e.IsConnected);
+            }
+        };
     }
 
     /// <summary>Creates the subscriptions of every channel configured on transport <paramref name="providerName"/>.</summary>
@@ -83,6 +98,7 @@ internal sealed class HydrateSiloSubscriptions : ILifecycleParticipant<ISiloLife
 
     private async Task SubscribeAsync(CancellationToken cancellationToken)
     {
+        _transport.ConnectionChanged += _onConnectionChanged;
         for (var i = 0; i < _channels.Count; i++)
         {
             var index = i;
@@ -96,10 +112,12 @@ internal sealed class HydrateSiloSubscriptions : ILifecycleParticipant<ISiloLife
                 }
 
                 channel.StartRecovery();
+                channel.Health?.ReportSubscribed();
                 _logger.HydrationStarted(channel.Channel, _providerName, _silo);
             }
             catch (Exception ex)
             {
+                channel.Health?.ReportSubscribeFailed(ex);
                 _logger.HydrationStartFailed(ex, channel.Channel, _providerName, _silo);
                 throw;
             }
@@ -254,6 +272,7 @@ internal sealed class HydrateSiloSubscriptions : ILifecycleParticipant<ISiloLife
 
     private async Task UnsubscribeAsync(CancellationToken cancellationToken)
     {
+        _transport.ConnectionChanged -= _onConnectionChanged;
         ITransportSubscription[] subscriptions;
         lock (_lock)
         {
@@ -272,6 +291,7 @@ internal sealed class HydrateSiloSubscriptions : ILifecycleParticipant<ISiloLife
         foreach (var channel in _channels)
         {
             await channel.StopRecoveryAsync();
+            channel.Health?.ReportUnsubscribed();
             _logger.HydrationStopped(channel.Channel, _providerName, _silo);
         }
     }

@@ -87,6 +87,12 @@ public sealed class HydrateChannel<T> : IAsyncDisposable
             options.Recovery.Validate();
             _recovery = new ChannelRecovery(new RecoveryHost(this), transport, options.Recovery, _timeProvider, _logger);
         }
+
+        Health = new HydrateChannelHealth(name, _timeProvider, _recovery is null ? null : options.Recovery.SelfRepairTime, () => MissingSequences);
+        if (_localCache is not null)
+        {
+            Health.TrackWarmth(_localCache.WhenWarmAsync(CancellationToken.None));
+        }
     }
 
     /// <summary>Gets the channel name.</summary>
@@ -103,6 +109,12 @@ public sealed class HydrateChannel<T> : IAsyncDisposable
 
     /// <summary>Gets the live counters of this instance.</summary>
     public HydrateChannelStatistics Statistics { get; }
+
+    /// <summary>
+    /// Gets the health facts of this channel's cache (subscription, warmth, connection, unrepaired losses), which
+    /// <see cref="HydrateAsync"/> and <see cref="SubscribeAsync"/> keep up to date; report them with <see cref="HydrateHealthCheck"/>.
+    /// </summary>
+    public HydrateChannelHealth Health { get; }
 
     /// <summary>
     /// Raised when this instance may have missed updates for good: the transport reported lost messages, messages of a
@@ -235,6 +247,7 @@ public sealed class HydrateChannel<T> : IAsyncDisposable
             TrackWarmStart(cache, started);
         }
 
+        Health.TrackWarmth(cache.WhenWarmAsync(CancellationToken.None));
         return SubscribeCoreAsync(
             (message, _) =>
             {
@@ -322,6 +335,7 @@ public sealed class HydrateChannel<T> : IAsyncDisposable
             var backoff = new TransportBackoff(timeProvider: _timeProvider);
             while (!cancellationToken.IsCancellationRequested)
             {
+                var losses = Health.LossCount;
                 await backoff.RetryAsync(
                     token => new ValueTask<int>(LoadFromSourceAsync(cache, token)),
                     (ex, failures, delay) =>
@@ -332,6 +346,7 @@ public sealed class HydrateChannel<T> : IAsyncDisposable
                     cancellationToken).ConfigureAwait(false);
                 cache.MarkWarm();
                 RecordWarmStart(started);
+                Health.ReportRepaired(losses);
                 await lost.WaitAsync(cancellationToken).ConfigureAwait(false);
                 await Task.Delay(MinSourceReloadInterval, _timeProvider, cancellationToken).ConfigureAwait(false);
             }
@@ -501,14 +516,23 @@ public sealed class HydrateChannel<T> : IAsyncDisposable
         {
             return;
         }
+        catch (Exception ex)
+        {
+            Health.ReportSubscribeFailed(ex);
+            throw;
+        }
 
         _logger.ChannelSubscribed(Name, Topic, SenderId);
+        Health.ReportSubscribed();
         EventHandler<TransportConnectionEventArgs> onConnectionChanged = (_, e) =>
         {
+            // The loss first: a health check between the two never sees a reconnected channel that is not possibly stale.
             if (e.IsConnected)
             {
                 RaiseLossDetected(new HydrateLossEventArgs(Name, HydrateLossReason.Reconnected, null, 0));
             }
+
+            Health.ReportConnectionChanged(e.IsConnected);
         };
         _transport.ConnectionChanged += onConnectionChanged;
         try
@@ -524,6 +548,7 @@ public sealed class HydrateChannel<T> : IAsyncDisposable
         {
             _transport.ConnectionChanged -= onConnectionChanged;
             await subscription.DisposeAsync().ConfigureAwait(false);
+            Health.ReportUnsubscribed();
             _logger.ChannelUnsubscribed(Name, Topic);
         }
     }
@@ -745,6 +770,7 @@ public sealed class HydrateChannel<T> : IAsyncDisposable
 
     private void RaiseLossDetected(HydrateLossEventArgs args)
     {
+        Health.ReportLoss(args.Reason);
         try
         {
             LossDetected?.Invoke(this, args);

@@ -67,6 +67,13 @@ public sealed class HydrateRecoveryOptions
     /// <value>Defaults to 10,000.</value>
     public int MaxTrackedSenders { get; set; } = 10_000;
 
+    /// <summary>
+    /// Gets how long after a transport loss or a reconnect a receiver has either received what it missed or given it up
+    /// as unrecoverable: a lost tail shows after two heartbeat intervals, then the longest request delay and every
+    /// request attempt (5.2 seconds on the defaults). The health report ends a "possibly stale" state after it.
+    /// </summary>
+    internal TimeSpan SelfRepairTime => (2 * HeartbeatInterval) + NakDelay + (NakAttempts * NakRetryInterval);
+
     /// <summary>Throws <see cref="ArgumentOutOfRangeException"/> unless every value is usable.</summary>
     internal void Validate()
     {

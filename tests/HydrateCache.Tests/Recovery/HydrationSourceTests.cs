@@ -154,24 +154,4 @@ public class HydrationSourceTests
 
         await Assert.ThrowsAsync<InvalidOperationException>(() => channel.LoadFromSourceAsync(cache, Token));
     }
-
-    /// <summary>The in-memory bus, plus a connection event a test can raise.</summary>
-    private sealed class ReconnectingTransport(InMemoryTransport bus) : ITransport
-    {
-        public event EventHandler<TransportConnectionEventArgs>? ConnectionChanged;
-
-        public void Reconnect()
-        {
-            ConnectionChanged?.Invoke(this, new TransportConnectionEventArgs(false));
-            ConnectionChanged?.Invoke(this, new TransportConnectionEventArgs(true));
-        }
-
-        public ValueTask PublishAsync(string topic, ReadOnlyMemory<byte> message, CancellationToken cancellationToken = default) =>
-            bus.PublishAsync(topic, message, cancellationToken);
-
-        public ValueTask<ITransportSubscription> SubscribeAsync(string topic, TransportMessageHandler handler, CancellationToken cancellationToken = default) =>
-            bus.SubscribeAsync(topic, handler, cancellationToken);
-
-        public ValueTask DisposeAsync() => ValueTask.CompletedTask;
-    }
 }
