@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using HydrateCache.Propagation.Harness;
 using HydrateCache.Samples;
 
 namespace HydrateCache.Propagation;
@@ -86,17 +87,10 @@ internal sealed class Fleet : IAsyncDisposable
     public async Task<TimeSpan> PublishPacedAsync(int messages, int keys, TimeSpan pace)
     {
         var started = Stopwatch.GetTimestamp();
-        var next = started;
-        var ticksPerMessage = (long)(pace.TotalSeconds * Stopwatch.Frequency);
+        var pacer = Pacer.FromInterval(pace);
         for (var i = 0; i < messages; i++)
         {
-            // Spin-paced: Task.Delay cannot resolve sub-millisecond intervals.
-            while (Stopwatch.GetTimestamp() < next)
-            {
-                Thread.SpinWait(20);
-            }
-
-            next += ticksPerMessage;
+            pacer.WaitNext();
             await Publisher.PublishAsync($"key-{i % keys}", new Tick(i, Stopwatch.GetTimestamp()));
         }
 

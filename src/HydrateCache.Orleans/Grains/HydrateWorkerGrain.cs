@@ -32,8 +32,11 @@ internal interface IHydrateWorkerGrain : IGrainWithStringKey;
 internal sealed class HydrateWorkerGrain(IServiceProvider services) : Grain, IHydrateWorkerGrain, IStreamSubscriptionObserver, IAsyncObserver<HydrateFrames>
 {
     private IHydrateChannelRuntime? _runtime;
+    private HydrateSiloSubscriptions? _subscriptions;
 
     private IHydrateChannelRuntime Runtime => _runtime ??= services.GetRequiredKeyedService<IHydrateChannelRuntime>(this.GetPrimaryKeyString());
+
+    private HydrateSiloSubscriptions Subscriptions => _subscriptions ??= services.GetRequiredKeyedService<HydrateSiloSubscriptions>(Runtime.Transport);
 
     public Task OnSubscribed(IStreamSubscriptionHandleFactory handleFactory)
     {
@@ -44,7 +47,16 @@ internal sealed class HydrateWorkerGrain(IServiceProvider services) : Grain, IHy
     public Task OnNextAsync(HydrateFrames item, StreamSequenceToken? token = null)
     {
         ArgumentNullException.ThrowIfNull(item);
-        Runtime.Apply(item);
+        try
+        {
+            Runtime.Apply(item);
+        }
+        finally
+        {
+            // The frames are applied: the silo's receive budget (HydrateCacheOptions.MaxInFlightBytes) may take more.
+            Subscriptions.Release(token);
+        }
+
         return Task.CompletedTask;
     }
 

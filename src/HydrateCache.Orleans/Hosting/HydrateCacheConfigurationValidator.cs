@@ -16,6 +16,7 @@ internal sealed class HydrateCacheConfigurationValidator(IServiceProvider servic
     {
         var value = options.Value;
         Require(value.MaxBatchSize >= 1, nameof(HydrateCacheOptions.MaxBatchSize), "must be at least 1");
+        Require(value.MaxInFlightBytes >= 1, nameof(HydrateCacheOptions.MaxInFlightBytes), "must be at least 1");
         Require(value.MaxMessageBytes >= 64, nameof(HydrateCacheOptions.MaxMessageBytes), "must be at least 64 bytes");
         Require(value.TombstoneRetention > TimeSpan.Zero, nameof(HydrateCacheOptions.TombstoneRetention), "must be greater than zero");
         Require(value.WarmStartTimeout >= TimeSpan.Zero, nameof(HydrateCacheOptions.WarmStartTimeout), "must not be negative");

@@ -20,6 +20,17 @@ public sealed class HydrateCacheOptions
     /// channel; beyond that the transport subscription's own buffer (bounded by bytes and count) holds them.</value>
     public int MaxBatchSize { get; set; } = 256;
 
+    /// <summary>
+    /// Gets or sets the most frame bytes a silo holds per transport between the transport subscription's buffer and the
+    /// worker grains' apply: frames waiting for the pulling agent's next read plus frames in the agent's queue cache that
+    /// a worker has not applied yet. When it is reached the subscription's handler waits, so the subscription buffer
+    /// (<see cref="HydrateCache.SubscriptionBufferOptions"/>, bounded by bytes) fills and its overflow policy applies:
+    /// every drop is counted and reported in band (<see cref="HydrateCache.HydrateDropReason.TransportLoss"/>), and
+    /// repaired from the senders and peer silos.
+    /// </summary>
+    /// <value>Defaults to 16 MiB. A single frame larger than this is still admitted when nothing else is held.</value>
+    public long MaxInFlightBytes { get; set; } = 16L * 1024 * 1024;
+
     /// <summary>Gets or sets the largest frame, in bytes, a channel publishes or accepts.</summary>
     /// <value>Defaults to 1 MiB.</value>
     public int MaxMessageBytes { get; set; } = 1024 * 1024;

@@ -19,6 +19,8 @@ internal sealed class HydrateQueueAdapterFactory : IQueueAdapterFactory
     /// The agent's cache holds what is being delivered: it admits 6 containers per read (a tenth of its size) and pauses
     /// reading when about 60 are not yet delivered (a worker falling behind); the transport subscription's bounded
     /// buffer then takes over. Each container of the worker stream holds at most <see cref="HydrateCacheOptions.MaxBatchSize"/> frames.
+    /// This count is the second bound: the first is by bytes, <see cref="HydrateCacheOptions.MaxInFlightBytes"/>, which
+    /// <see cref="HydrateSiloSubscriptions"/> keeps over everything read and not yet applied.
     /// </summary>
     private const int QueueCacheSize = 64;
 
@@ -49,7 +51,7 @@ internal sealed class HydrateQueueAdapterFactory : IQueueAdapterFactory
     public IStreamQueueMapper GetStreamQueueMapper() => _mapper;
 
     public Task<IStreamFailureHandler> GetDeliveryFailureHandler(QueueId queueId) =>
-        Task.FromResult<IStreamFailureHandler>(new NoOpStreamDeliveryFailureHandler());
+        Task.FromResult<IStreamFailureHandler>(new HydrateDeliveryFailureHandler(() => _services.GetKeyedService<HydrateSiloSubscriptions>(_name)));
 
     /// <summary>Creates this silo's receiver, a reader of the silo's subscriptions of this transport's channels.</summary>
     private HydrateQueueAdapterReceiver CreateReceiver() =>

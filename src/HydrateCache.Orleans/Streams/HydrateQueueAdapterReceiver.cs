@@ -23,9 +23,22 @@ internal sealed class HydrateQueueAdapterReceiver(HydrateSiloSubscriptions subsc
         return await subscriptions.ReadAsync(maxCount, read.Token);
     }
 
-    public Task MessagesDeliveredAsync(IList<IBatchContainer> messages) => Task.CompletedTask;
+    public Task MessagesDeliveredAsync(IList<IBatchContainer> messages) => MessagesDeliveredAsync(messages, CancellationToken.None);
 
-    public Task MessagesDeliveredAsync(IList<IBatchContainer> messages, CancellationToken cancellationToken) => Task.CompletedTask;
+    /// <summary>The agent purged these containers from its cache: whatever the worker has not released yet is released now.</summary>
+    public Task MessagesDeliveredAsync(IList<IBatchContainer> messages, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(messages);
+        foreach (var message in messages)
+        {
+            if (message is HydrateFramesContainer container)
+            {
+                subscriptions.Release(container.Token);
+            }
+        }
+
+        return Task.CompletedTask;
+    }
 
     public Task Shutdown(TimeSpan timeout) => Shutdown(timeout, CancellationToken.None);
 

@@ -19,10 +19,12 @@ namespace HydrateCache.Orleans.Streams;
 /// for the next message instead of returning empty, so the agent's timer (100 ms by default) never adds latency: an
 /// update is delivered as soon as the transport hands it over. A read returns empty only when the receiver shuts down.</para>
 /// <para><b>One buffer.</b> The transport subscription's pump is the only queue between the socket and the cache (bounded
-/// by bytes and count, with its overflow policy, every loss counted). Here at most
-/// <see cref="HydrateCacheOptions.MaxBatchSize"/> frames per channel wait for the agent's
-/// next read (including while the silo is still starting); beyond that the pump's handler waits, so the pump's bounds
-/// and overflow policy apply.</para>
+/// by bytes and count, with its overflow policy, every loss counted). Behind it, this silo holds at most
+/// <see cref="HydrateCacheOptions.MaxInFlightBytes"/> frame bytes per transport (one larger frame when nothing else is
+/// held): frames waiting for the agent's next read (at most <see cref="HydrateCacheOptions.MaxBatchSize"/> per channel,
+/// including while the silo is still starting) plus frames the agent took into its queue cache that the worker grain has
+/// not applied yet. Beyond that the pump's handler waits, so the pump's bounds and overflow policy apply: a worker that
+/// falls behind makes the pump drop (and count, and report in band) instead of the agent's cache growing by count.</para>
 /// </remarks>
 internal sealed class HydrateSiloSubscriptions : ILifecycleParticipant<ISiloLifecycle>
 {
@@ -30,6 +32,7 @@ internal sealed class HydrateSiloSubscriptions : ILifecycleParticipant<ISiloLife
     private readonly ITransport _transport;
     private readonly IReadOnlyList<IHydrateChannelRuntime> _channels;
     private readonly int _maxBatchSize;
+    private readonly long _maxInFlightBytes;
     private readonly ILogger _logger;
     private readonly SiloAddress _silo;
     private readonly HydrateGrainStreamDelivery _grainDelivery;
@@ -37,9 +40,12 @@ internal sealed class HydrateSiloSubscriptions : ILifecycleParticipant<ISiloLife
     private readonly Pending[] _pending;
     private readonly List<ITransportSubscription> _subscriptions = [];
     private readonly EventHandler<TransportConnectionEventArgs> _onConnectionChanged;
+    private readonly Dictionary<long, long> _unapplied = [];
     private TaskCompletionSource _dataAvailable = NewSignal();
     private TaskCompletionSource _roomAvailable = NewSignal();
     private long _sequence;
+    private long _heldBytes;
+    private long _peakHeldBytes;
     private int _firstChannel;
     private bool _shutdown;
 
@@ -48,6 +54,7 @@ internal sealed class HydrateSiloSubscriptions : ILifecycleParticipant<ISiloLife
         ITransport transport,
         IReadOnlyList<IHydrateChannelRuntime> channels,
         int maxBatchSize,
+        long maxInFlightBytes,
         SiloAddress silo,
         HydrateGrainStreamDelivery grainDelivery,
         ILogger logger)
@@ -57,6 +64,7 @@ internal sealed class HydrateSiloSubscriptions : ILifecycleParticipant<ISiloLife
         _transport = transport;
         _channels = channels;
         _maxBatchSize = maxBatchSize;
+        _maxInFlightBytes = maxInFlightBytes;
         _logger = logger;
         _silo = silo;
         _pending = [.. channels.Select(_ => new Pending())];
@@ -83,11 +91,13 @@ internal sealed class HydrateSiloSubscriptions : ILifecycleParticipant<ISiloLife
             .Where(c => string.Equals(c.Transport, providerName, StringComparison.Ordinal))
             .Select(c => services.GetRequiredKeyedService<IHydrateChannelRuntime>(c.Channel))
             .ToList();
+        var options = services.GetRequiredService<IOptions<HydrateCacheOptions>>().Value;
         return new HydrateSiloSubscriptions(
             providerName,
             services.GetRequiredKeyedService<TransportHandle>(providerName).Transport,
             channels,
-            services.GetRequiredService<IOptions<HydrateCacheOptions>>().Value.MaxBatchSize,
+            options.MaxBatchSize,
+            options.MaxInFlightBytes,
             services.GetRequiredService<ILocalSiloDetails>().SiloAddress,
             services.GetRequiredService<HydrateGrainStreamDelivery>(),
             services.GetRequiredService<ILogger<HydrateSiloSubscriptions>>());
@@ -124,7 +134,34 @@ internal sealed class HydrateSiloSubscriptions : ILifecycleParticipant<ISiloLife
         }
     }
 
-    /// <summary>Takes a copy of a frame (its body is only valid during this call); waits while the channel's batch is full.</summary>
+    /// <summary>Gets the frame bytes this silo holds for the transport now (waiting for a read, or read and not yet applied).</summary>
+    public long HeldBytes
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _heldBytes;
+            }
+        }
+    }
+
+    /// <summary>Gets the most frame bytes this silo held for the transport at once since it started.</summary>
+    public long PeakHeldBytes
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _peakHeldBytes;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Takes a copy of a frame (its body is only valid during this call); waits while the channel's batch is full or the
+    /// transport's frames held on this silo would pass <see cref="HydrateCacheOptions.MaxInFlightBytes"/>.
+    /// </summary>
     private async ValueTask OnMessageAsync(int channel, TransportMessage message, CancellationToken cancellationToken)
     {
         // Loss recovery tracks sequence numbers where frames arrive, not where the worker applies them: a backlog behind
@@ -142,10 +179,14 @@ internal sealed class HydrateSiloSubscriptions : ILifecycleParticipant<ISiloLife
                 }
 
                 var pending = _pending[channel];
-                if (pending.Bodies.Count < _maxBatchSize)
+                var size = body?.Length ?? 0;
+                if (pending.Bodies.Count < _maxBatchSize && (_heldBytes == 0 || _heldBytes + size <= _maxInFlightBytes))
                 {
                     pending.Bodies.Add(body);
                     pending.LostBefore.Add(message.LostBefore);
+                    pending.Bytes += size;
+                    _heldBytes += size;
+                    _peakHeldBytes = Math.Max(_peakHeldBytes, _heldBytes);
                     _dataAvailable.TrySetResult();
                     return;
                 }
@@ -163,7 +204,7 @@ internal sealed class HydrateSiloSubscriptions : ILifecycleParticipant<ISiloLife
         while (true)
         {
             Task wait;
-            List<(int Channel, HydrateFrames Frames, bool ToGrains)>? taken;
+            List<(int Channel, HydrateFrames Frames, bool ToGrains, long Bytes)>? taken;
             lock (_lock)
             {
                 if (_shutdown || cancellationToken.IsCancellationRequested)
@@ -201,9 +242,9 @@ internal sealed class HydrateSiloSubscriptions : ILifecycleParticipant<ISiloLife
     /// Takes every channel's pending frames, as many as <paramref name="maxCount"/> containers hold (one per channel for
     /// the worker, plus one per frame where this silo delivers to subscribed grains). Called under the lock.
     /// </summary>
-    private List<(int Channel, HydrateFrames Frames, bool ToGrains)>? TakePending(int maxCount)
+    private List<(int Channel, HydrateFrames Frames, bool ToGrains, long Bytes)>? TakePending(int maxCount)
     {
-        List<(int, HydrateFrames, bool)>? taken = null;
+        List<(int, HydrateFrames, bool, long)>? taken = null;
         var room = maxCount < 0 ? int.MaxValue : maxCount;
 
         // Round robin: a channel with a backlog cannot starve the others when the agent's cache limits a read.
@@ -226,10 +267,12 @@ internal sealed class HydrateSiloSubscriptions : ILifecycleParticipant<ISiloLife
             }
 
             var frames = new HydrateFrames(_channels[i].Channel, [.. pending.Bodies[..count]], [.. pending.LostBefore[..count]]);
+            var bytes = count == pending.Bodies.Count ? pending.Bytes : frames.Bodies.Sum(b => (long)(b?.Length ?? 0));
             pending.Bodies.RemoveRange(0, count);
             pending.LostBefore.RemoveRange(0, count);
+            pending.Bytes -= bytes;
             room -= toGrains ? count + 1 : 1;
-            (taken ??= []).Add((i, frames, toGrains));
+            (taken ??= []).Add((i, frames, toGrains, bytes));
         }
 
         if (taken is not null)
@@ -243,13 +286,20 @@ internal sealed class HydrateSiloSubscriptions : ILifecycleParticipant<ISiloLife
     }
 
     /// <summary>Builds the containers of taken frames: the channel's worker stream first, then one per frame on the (channel, key) streams.</summary>
-    private List<IBatchContainer> ToContainers(List<(int Channel, HydrateFrames Frames, bool ToGrains)> taken)
+    private List<IBatchContainer> ToContainers(List<(int Channel, HydrateFrames Frames, bool ToGrains, long Bytes)> taken)
     {
         var containers = new List<IBatchContainer>(taken.Count);
-        foreach (var (index, frames, toGrains) in taken)
+        foreach (var (index, frames, toGrains, bytes) in taken)
         {
             var channel = _channels[index];
-            containers.Add(new HydrateFramesContainer(StreamId.Create(HydrateStreamNamespaces.Worker, channel.Channel), frames, NextToken()));
+            var token = NextToken();
+            lock (_lock)
+            {
+                // Held until the worker grain has applied the container (or its delivery failed, or the agent purged it).
+                _unapplied[token.SequenceNumber] = bytes;
+            }
+
+            containers.Add(new HydrateFramesContainer(StreamId.Create(HydrateStreamNamespaces.Worker, channel.Channel), frames, token));
             if (!toGrains)
             {
                 continue;
@@ -266,6 +316,32 @@ internal sealed class HydrateSiloSubscriptions : ILifecycleParticipant<ISiloLife
         }
 
         return containers;
+    }
+
+    /// <summary>
+    /// Releases the bytes of a worker container: called when the worker grain has applied it, when its delivery failed
+    /// for good, and when the agent purges it from its cache, whichever comes first (later calls do nothing).
+    /// </summary>
+    /// <param name="token">The container's sequence token.</param>
+    public void Release(StreamSequenceToken? token)
+    {
+        if (token is null)
+        {
+            return;
+        }
+
+        lock (_lock)
+        {
+            if (!_unapplied.Remove(token.SequenceNumber, out var bytes))
+            {
+                return;
+            }
+
+            _heldBytes -= bytes;
+            var signal = _roomAvailable;
+            _roomAvailable = NewSignal();
+            signal.TrySetResult();
+        }
     }
 
     private EventSequenceTokenV2 NextToken() => new(Interlocked.Increment(ref _sequence));
@@ -303,5 +379,8 @@ internal sealed class HydrateSiloSubscriptions : ILifecycleParticipant<ISiloLife
         public List<byte[]?> Bodies { get; } = [];
 
         public List<long> LostBefore { get; } = [];
+
+        /// <summary>Gets or sets the bytes of <see cref="Bodies"/>.</summary>
+        public long Bytes { get; set; }
     }
 }

@@ -11,6 +11,9 @@ namespace HydrateCache;
 /// order, and another receiver's request for the same range, seen on the control topic, makes this one unnecessary), then
 /// again after each retry interval, and given up after the last attempt, or at once when the sender says it no longer
 /// holds it: those sequences are reported as unrecoverable, for repair by other means.</para>
+/// <para>A lost tail announced by a heartbeat is not asked for while the sender's data is still arriving here and has
+/// not reached it: heartbeats overtake a backlog in this receiver's own subscription buffer (a burst), and asking then
+/// would retransmit what is merely queued, or report it lost when the sender's window no longer holds it.</para>
 /// <para>The first time a sender is heard of, everything before is requested <em>since</em> this receiver started: the
 /// sender answers with what it published after that time, and tells where that starts (the floor), so a receiver that
 /// joins late does not ask for a sender's whole history.</para>
@@ -68,10 +71,14 @@ internal sealed class GapTracker
         {
             state = Add(sender, now);
             state.Highest = sequence;
+            state.HighestArrived = sequence;
+            state.LastArrival = now;
             return AddMissing(state, 1, sequence - 1, firstContact: true, now);
         }
 
         state.LastHeard = now;
+        state.LastArrival = now;
+        state.HighestArrived = Math.Max(state.HighestArrived, sequence);
         if (sequence > state.Highest)
         {
             var from = state.Highest + 1;
@@ -111,7 +118,7 @@ internal sealed class GapTracker
         state.LastHeard = now;
         if (lastSequence > state.Highest)
         {
-            AddMissing(state, state.Highest + 1, lastSequence, firstContact: false, later);
+            AddMissing(state, state.Highest + 1, lastSequence, firstContact: false, later, announced: true);
             state.Highest = lastSequence;
         }
 
@@ -192,6 +199,13 @@ internal sealed class GapTracker
                     continue;
                 }
 
+                if (missing.Announced && missing.Attempts == 0 && missing.Range.From > state.HighestArrived && now - state.LastArrival < _heartbeatTicks)
+                {
+                    // The sender's data is still arriving and has not reached this announced tail: queued, not lost (yet).
+                    missing.DueAt = state.LastArrival + _heartbeatTicks;
+                    continue;
+                }
+
                 if (missing.Attempts >= _maxAttempts)
                 {
                     state.Missing.RemoveAt(i);
@@ -262,7 +276,7 @@ internal sealed class GapTracker
         return state;
     }
 
-    private bool AddMissing(SenderState state, ulong from, ulong to, bool firstContact, long now)
+    private bool AddMissing(SenderState state, ulong from, ulong to, bool firstContact, long now, bool announced = false)
     {
         if (from > to)
         {
@@ -281,7 +295,7 @@ internal sealed class GapTracker
         }
 
         var delay = _delayTicks / 2 + (long)(_random.NextDouble() * (_delayTicks / 2));
-        state.Missing.Add(new MissingRange { Range = new SequenceRange(from, to), FirstContact = firstContact, DueAt = now + delay });
+        state.Missing.Add(new MissingRange { Range = new SequenceRange(from, to), FirstContact = firstContact, Announced = announced, DueAt = now + delay });
         if (state.Missing.Count > MaxRangesPerSender)
         {
             MergeClosest(state.Missing);
@@ -374,6 +388,12 @@ internal sealed class GapTracker
 
         public long LastHeard { get; set; }
 
+        /// <summary>Gets or sets the highest sequence that arrived as data (<see cref="Highest"/> includes what heartbeats announced).</summary>
+        public ulong HighestArrived { get; set; }
+
+        /// <summary>Gets or sets when the sender's data last arrived.</summary>
+        public long LastArrival { get; set; }
+
         /// <summary>Disjoint, in ascending order.</summary>
         public List<MissingRange> Missing { get; } = [];
     }
@@ -384,6 +404,9 @@ internal sealed class GapTracker
 
         public bool FirstContact { get; init; }
 
+        /// <summary>Gets a value indicating whether a heartbeat announced the range (a tail), rather than a skip in the data.</summary>
+        public bool Announced { get; init; }
+
         public long DueAt { get; set; }
 
         public int Attempts { get; set; }
@@ -391,6 +414,6 @@ internal sealed class GapTracker
         public bool Requested { get; set; }
 
         public MissingRange With(SequenceRange range) =>
-            new() { Range = range, FirstContact = FirstContact, DueAt = DueAt, Attempts = Attempts, Requested = Requested };
+            new() { Range = range, FirstContact = FirstContact, Announced = Announced, DueAt = DueAt, Attempts = Attempts, Requested = Requested };
     }
 }

@@ -113,6 +113,39 @@ public class GapTrackerTests
     }
 
     [Fact]
+    public void OnHeartbeat_TailAheadOfDataStillArriving_IsNotRequestedUntilTheDataStops()
+    {
+        // A burst: the heartbeat announces 100 while this receiver's backlog still delivers 6, 7, ... (queued, not lost).
+        var tracker = TrackerHeard(5);
+        tracker.OnHeartbeat(Sender, 100, 1, 1000);
+        ulong next = 6;
+        for (var now = 1100L; now <= 4000; now += 100)
+        {
+            tracker.OnData(Sender, next++, now);
+            Assert.Empty(Collect(tracker, now).Requests);
+        }
+
+        // The data stops short of the tail: one heartbeat interval after the last arrival, the rest is asked for.
+        Assert.Empty(Collect(tracker, 4999).Requests);
+        var request = Assert.Single(Collect(tracker, 5000).Requests);
+        Assert.Equal([new SequenceRange(next, 100)], request.Ranges);
+    }
+
+    [Fact]
+    public void OnHeartbeat_DataSkipsInsideAnnouncedTail_TheSkippedPartIsRequestedWhileDataArrives()
+    {
+        var tracker = TrackerHeard(5);
+        tracker.OnHeartbeat(Sender, 100, 1, 1000);
+        tracker.OnData(Sender, 6, 1100);
+        tracker.OnData(Sender, 9, 1200);
+
+        // 7 and 8 were skipped by data that passed them: a real gap, requested although data keeps arriving.
+        tracker.OnData(Sender, 10, 2100);
+        var request = Assert.Single(Collect(tracker, 2300).Requests);
+        Assert.Equal([new SequenceRange(7, 8)], request.Ranges);
+    }
+
+    [Fact]
     public void OnHeartbeat_SenderNoLongerHoldsAMissingRange_IsGivenUpAtOnce()
     {
         var tracker = TrackerHeard(2);

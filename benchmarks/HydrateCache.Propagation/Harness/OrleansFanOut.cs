@@ -1,0 +1,141 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using HydrateCache.Orleans;
+using HydrateCache.Samples;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace HydrateCache.Propagation.Harness;
+
+/// <summary>A grain that publishes, as a real grain's write path would.</summary>
+public interface IBenchWriterGrain : IGrainWithStringKey
+{
+    /// <summary>Publishes update <paramref name="sequence"/>, stamped inside the grain just before the publish.</summary>
+    Task PublishAsync(int sequence);
+
+    /// <summary>Gets the address of the silo the grain lives on.</summary>
+    Task<string> GetSiloAsync();
+}
+
+/// <summary>The writer grain.</summary>
+public sealed class BenchWriterGrain(IHydratePublisher<Tick> publisher, ILocalSiloDetails silo) : Grain, IBenchWriterGrain
+{
+    public Task PublishAsync(int sequence) =>
+        publisher.PublishAsync(sequence < 0 ? "warmup" : $"key-{sequence % FanOut.Keys}", new Tick(sequence, Stopwatch.GetTimestamp()));
+
+    public Task<string> GetSiloAsync() => Task.FromResult(silo.SiloAddress.ToString());
+}
+
+/// <summary>
+/// Ours through Orleans: N silos in this process (localhost clustering, each silo its own transport client, as
+/// separate processes would have), <c>AddHydrateCacheStreams</c> with one channel; a grain on one silo publishes (the
+/// harness calls it once per message, at the paced rate), and an arrival is the <see cref="ILocalHydratedCache{T}.Changed"/>
+/// event of a silo's cache. The writer's own silo applies its write at once (not recorded); the receivers are the
+/// other N − 1 silos, so "visible on all" is visible on every silo of the cluster.
+/// </summary>
+internal sealed class OrleansFanOut : FanOut
+{
+    private readonly List<IHost> _silos = [];
+    private readonly TransportChoice _transports;
+    private readonly int[] _receiverOfSilo;
+    private IBenchWriterGrain _writer = null!;
+
+    private OrleansFanOut(TransportChoice transports, int silos)
+    {
+        _transports = transports;
+        _receiverOfSilo = new int[silos];
+    }
+
+    public override int Receivers => _receiverOfSilo.Length - 1;
+
+    public static async Task<FanOut> CreateAsync(string transport, int silos)
+    {
+        if (silos < 2)
+        {
+            throw new ArgumentException("The Orleans mode needs at least 2 silos (the writer's and a receiver).");
+        }
+
+        var fanOut = new OrleansFanOut(TransportChoice.Create(transport), silos);
+        try
+        {
+            await fanOut.StartAsync();
+            return fanOut;
+        }
+        catch
+        {
+            await fanOut.DisposeAsync();
+            throw;
+        }
+    }
+
+    public override ValueTask PublishAsync(int sequence) => new(_writer.PublishAsync(sequence));
+
+    public override async ValueTask DisposeAsync()
+    {
+        foreach (var silo in Enumerable.Reverse(_silos))
+        {
+            await silo.StopAsync();
+            silo.Dispose();
+        }
+
+        await _transports.DisposeAsync();
+    }
+
+    private async Task StartAsync()
+    {
+        var topicPrefix = $"bench-{Guid.NewGuid():N}.";
+        var ports = Enumerable.Range(0, _receiverOfSilo.Length).Select(_ => (Silo: FreePort(), Gateway: FreePort())).ToArray();
+        var primary = new IPEndPoint(IPAddress.Loopback, ports[0].Silo);
+
+        // Until the writer's silo is known, nothing is recorded: receiver -1 is ignored.
+        Array.Fill(_receiverOfSilo, -1);
+        for (var i = 0; i < _receiverOfSilo.Length; i++)
+        {
+            var index = i;
+            var builder = Host.CreateApplicationBuilder();
+            // Warnings to stderr, so that stdout stays the report.
+            builder.Logging.ClearProviders().AddConsole(console => console.LogToStandardErrorThreshold = LogLevel.Trace).SetMinimumLevel(LogLevel.Warning).AddFilter("Orleans.Runtime.Watchdog", LogLevel.Error);
+            builder.UseOrleans(silo => silo
+                .UseLocalhostClustering(ports[index].Silo, ports[index].Gateway, primary)
+                .AddHydrateCacheStreams(hydrate =>
+                {
+                    _ = _transports.IsShared
+                        ? hydrate.AddTransport("bus", _transports.CreateClient())
+                        : hydrate.AddTransport("bus", _ => _transports.CreateClient());
+                    hydrate.AddChannel<Tick>("ticks", "bus").Configure(options => options.TopicPrefix = topicPrefix);
+                }));
+            var host = builder.Build();
+            await host.StartAsync();
+            _silos.Add(host);
+            host.Services.GetRequiredService<ILocalHydratedCache<Tick>>().Changed += (_, change) =>
+            {
+                if (change.Result == HydrateApplyResult.Applied && change.Value is { } tick)
+                {
+                    var receiver = Volatile.Read(ref _receiverOfSilo[index]);
+                    if (receiver >= 0)
+                    {
+                        Arrived(receiver, tick.Sequence, tick.SentAt);
+                    }
+                }
+            };
+        }
+
+        _writer = _silos[0].Services.GetRequiredService<IGrainFactory>().GetGrain<IBenchWriterGrain>("writer");
+        var writerSilo = await _writer.GetSiloAsync();
+        var next = 0;
+        for (var i = 0; i < _silos.Count; i++)
+        {
+            var address = _silos[i].Services.GetRequiredService<ILocalSiloDetails>().SiloAddress.ToString();
+            Volatile.Write(ref _receiverOfSilo[i], address == writerSilo ? -1 : next++);
+        }
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}
