@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using HydrateCache.Orleans.Convergence;
 using HydrateCache.Orleans.Streams;
 using Microsoft.Extensions.DependencyInjection;
@@ -108,6 +109,9 @@ internal sealed class HydrateChannelRuntime<T> : IHydrateChannelRuntime, IDispos
             LocalCache = Cache,
             TimeProvider = timeProvider,
             LoggerFactory = loggerFactory,
+
+            // The silo's (or client's) meter factory: silos in one process never share instruments.
+            MeterFactory = services.GetService<IMeterFactory>(),
         };
         foreach (var configure in services.GetKeyedServices<ChannelConfigurator<T>>(channel))
         {

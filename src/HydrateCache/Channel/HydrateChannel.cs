@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Diagnostics;
 using System.Diagnostics.CodeAnalysis;
 using System.Security.Cryptography;
 using Microsoft.Extensions.Logging;
@@ -40,7 +41,12 @@ public sealed class HydrateChannel<T> : IAsyncDisposable
     private readonly ChannelSecurity? _security;
     private readonly HydrateInvalidationMode _invalidationMode;
     private readonly int _maxBroadcastPayloadBytes;
+    private readonly HydrateCacheMetrics _metrics;
+    private readonly string _messagingSystem;
+    private readonly string _publishSpanName;
+    private readonly string _processSpanName;
     private long _sequence;
+    private int _warmStartRecorded;
 
     /// <summary>Initializes a new instance of the <see cref="HydrateChannel{T}"/> class.</summary>
     /// <param name="transport">The transport to publish and subscribe through.</param>
@@ -81,6 +87,16 @@ public sealed class HydrateChannel<T> : IAsyncDisposable
             _localCache?.AttachLoader(new KeyLoader(this, _source));
         }
 
+        _metrics = new HydrateCacheMetrics(options.MeterFactory, name);
+        _messagingSystem = MessagingSystem(transport);
+        _publishSpanName = name + " publish";
+        _processSpanName = name + " process";
+        Statistics = new HydrateChannelStatistics { Metrics = _metrics };
+        if (_localCache is { } localCache)
+        {
+            _metrics.ObserveCache(() => localCache.Count);
+        }
+
         if (options.Recovery.Enabled)
         {
             options.Recovery.Validate();
@@ -107,7 +123,7 @@ public sealed class HydrateChannel<T> : IAsyncDisposable
     public ICodec<T> Codec { get; }
 
     /// <summary>Gets the live counters of this instance.</summary>
-    public HydrateChannelStatistics Statistics { get; } = new();
+    public HydrateChannelStatistics Statistics { get; }
 
     /// <summary>
     /// Gets the health facts of this channel's cache (subscription, warmth, connection, unrepaired losses), which
@@ -181,10 +197,14 @@ public sealed class HydrateChannel<T> : IAsyncDisposable
     /// <param name="message">The message.</param>
     /// <param name="cancellationToken">A token to cancel the publish.</param>
     /// <returns>A task that completes when the transport accepted the message.</returns>
+    /// <remarks>With a listener on <see cref="HydrateCacheDiagnostics.ActivitySourceName"/>, the send runs in a
+    /// <c>{channel} publish</c> span; the W3C trace context of the current activity (that span, or the application's)
+    /// travels in the frame, and every receiver's <c>{channel} process</c> span links to it.</remarks>
     public async ValueTask SendAsync(TypedMessage<T> message, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(message);
-        var frame = EncodeCore(message, out var invalidated);
+        using var activity = HydrateCacheTracing.StartPublish(_publishSpanName, _messagingSystem, Topic, Name);
+        var frame = EncodeCore(message, HydrateCacheTracing.CurrentContext(), out var invalidated);
         if (message.SenderId == SenderId)
         {
             _recovery?.OnSending(message.Sequence, frame, message.Version);
@@ -196,16 +216,15 @@ public sealed class HydrateChannel<T> : IAsyncDisposable
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
+            activity?.SetStatus(ActivityStatusCode.Error, ex.GetType().Name);
             _logger.ChannelPublishFailed(ex, Name);
             throw;
         }
 
         Statistics.OnPublished();
-        HydrateCacheMetrics.OnPublished(Name);
         if (invalidated)
         {
             Statistics.OnInvalidationSent();
-            HydrateCacheMetrics.OnInvalidationSent(Name);
         }
 
         _localCache?.Apply(message);
@@ -245,6 +264,13 @@ public sealed class HydrateChannel<T> : IAsyncDisposable
     public Task HydrateAsync(LocalHydratedCache<T> cache, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(cache);
+        _metrics.ObserveCache(() => cache.Count);
+        var started = _timeProvider.GetTimestamp();
+        if (_source is null)
+        {
+            TrackWarmStart(cache, started);
+        }
+
         Health.TrackWarmth(cache.WhenWarmAsync(CancellationToken.None));
         if (_source is not null)
         {
@@ -257,7 +283,7 @@ public sealed class HydrateChannel<T> : IAsyncDisposable
                 Apply(message, cache);
                 return ValueTask.CompletedTask;
             },
-            _source is null ? null : token => RunSourceAsync(cache, token),
+            _source is null ? null : token => RunSourceAsync(cache, started, token),
             cancellationToken);
     }
 
@@ -315,7 +341,7 @@ public sealed class HydrateChannel<T> : IAsyncDisposable
     }
 
     /// <summary>Loads from the source once subscribed, then after every loss, until cancelled.</summary>
-    private async Task RunSourceAsync(LocalHydratedCache<T> cache, CancellationToken cancellationToken)
+    private async Task RunSourceAsync(LocalHydratedCache<T> cache, long started, CancellationToken cancellationToken)
     {
         using var lost = new SemaphoreSlim(0, 1);
         EventHandler<HydrateLossEventArgs> onLoss = (_, _) =>
@@ -348,6 +374,7 @@ public sealed class HydrateChannel<T> : IAsyncDisposable
                     },
                     cancellationToken).ConfigureAwait(false);
                 cache.MarkWarm();
+                RecordWarmStart(started);
                 Health.ReportRepaired(losses);
                 await lost.WaitAsync(cancellationToken).ConfigureAwait(false);
                 await Task.Delay(MinSourceReloadInterval, _timeProvider, cancellationToken).ConfigureAwait(false);
@@ -374,14 +401,15 @@ public sealed class HydrateChannel<T> : IAsyncDisposable
     public HydrateApplyResult? Apply(TransportMessage message, LocalHydratedCache<T> cache)
     {
         ArgumentNullException.ThrowIfNull(cache);
-        if (Receive(message) is not { } update)
+        if (Receive(message, out var trace) is not { } update)
         {
             return null;
         }
 
+        using var span = HydrateCacheTracing.StartProcess(_processSpanName, _messagingSystem, Topic, Name, trace, update);
         var result = cache.Apply(update);
         Statistics.OnApplied(result);
-        HydrateCacheMetrics.OnApplied(Name, result);
+        span.SetResult(result);
         return result;
     }
 
@@ -413,7 +441,7 @@ public sealed class HydrateChannel<T> : IAsyncDisposable
     public HydrateApplyResult? ApplyRepair(ReadOnlyMemory<byte> frame, LocalHydratedCache<T> cache)
     {
         ArgumentNullException.ThrowIfNull(cache);
-        var message = DecodeCore(frame, out var reason, out _, out _, out _);
+        var message = DecodeCore(frame, out var reason, out _, out _, out _, out _);
         if (message is null)
         {
             Drop(reason);
@@ -425,7 +453,6 @@ public sealed class HydrateChannel<T> : IAsyncDisposable
         if (result is not (HydrateApplyResult.Stale or HydrateApplyResult.Duplicate))
         {
             Statistics.OnRepaired();
-            HydrateCacheMetrics.OnRepaired(Name);
         }
 
         return result;
@@ -443,12 +470,62 @@ public sealed class HydrateChannel<T> : IAsyncDisposable
     /// messages it never subscribed to. <see cref="HydrateAsync"/> and <see cref="SubscribeAsync"/> start receiving themselves.</param>
     /// <param name="cancellationToken">Stops waiting (not the recovery).</param>
     /// <returns>A task that completes when the control topic subscription is established (at once when recovery is off).</returns>
-    public Task StartRecoveryAsync(bool receiving, CancellationToken cancellationToken = default) =>
-        _recovery is null ? Task.CompletedTask : _recovery.StartAsync(receiving).WaitAsync(cancellationToken);
+    /// <remarks>A receiving instance whose <see cref="HydrateChannelOptions{T}.LocalCache"/> is not warm yet records, when
+    /// the cache is marked warm, how long that took since this call (<c>hydratecache.warm_start.duration</c>).</remarks>
+    public Task StartRecoveryAsync(bool receiving, CancellationToken cancellationToken = default)
+    {
+        if (receiving && _localCache is not null)
+        {
+            TrackWarmStart(_localCache, _timeProvider.GetTimestamp());
+        }
 
-    /// <summary>Stops loss recovery: heartbeats, answers to retransmission requests and the control topic subscription.</summary>
+        return _recovery is null ? Task.CompletedTask : _recovery.StartAsync(receiving).WaitAsync(cancellationToken);
+    }
+
+    /// <summary>
+    /// Stops loss recovery (heartbeats, answers to retransmission requests and the control topic subscription) and
+    /// stops reporting metrics: the channel's meter is disposed when the channel owns it (no <see cref="HydrateChannelOptions{T}.MeterFactory"/>),
+    /// and its cache is no longer reported in <c>hydratecache.cache.entries</c>.
+    /// </summary>
     /// <returns>A task that completes when recovery has stopped.</returns>
-    public ValueTask DisposeAsync() => _recovery?.DisposeAsync() ?? ValueTask.CompletedTask;
+    public async ValueTask DisposeAsync()
+    {
+        if (_recovery is not null)
+        {
+            await _recovery.DisposeAsync().ConfigureAwait(false);
+        }
+
+        _metrics.Dispose();
+    }
+
+    /// <summary>Records, once per instance, how long a cold cache this instance receives into takes to be marked warm (by whoever warms it).</summary>
+    private void TrackWarmStart(LocalHydratedCache<T> cache, long started)
+    {
+        if (cache.IsWarm || Volatile.Read(ref _warmStartRecorded) != 0)
+        {
+            return;
+        }
+
+        _ = cache.WhenWarmAsync().ContinueWith(
+            static (_, state) =>
+            {
+                var (channel, started) = ((HydrateChannel<T>, long))state!;
+                channel.RecordWarmStart(started);
+            },
+            (this, started),
+            CancellationToken.None,
+            TaskContinuationOptions.ExecuteSynchronously | TaskContinuationOptions.OnlyOnRanToCompletion,
+            TaskScheduler.Default);
+    }
+
+    /// <summary>Records the warm start that began at <paramref name="started"/> (a timestamp), unless one was recorded already.</summary>
+    private void RecordWarmStart(long started)
+    {
+        if (Interlocked.Exchange(ref _warmStartRecorded, 1) == 0)
+        {
+            _metrics.OnWarmStart(_timeProvider.GetElapsedTime(started));
+        }
+    }
 
     /// <summary>Holds a transport subscription of this channel's topic until cancelled, running <paramref name="whileSubscribed"/> once it is made.</summary>
     private async Task SubscribeCoreAsync(TransportMessageHandler handler, Func<CancellationToken, Task>? whileSubscribed, CancellationToken cancellationToken)
@@ -515,14 +592,15 @@ public sealed class HydrateChannel<T> : IAsyncDisposable
     /// <param name="message">The message.</param>
     /// <returns>The frame.</returns>
     /// <exception cref="HydratePayloadTooLargeException">The frame exceeds <see cref="HydrateChannelOptions{T}.MaxMessageBytes"/>.</exception>
-    public byte[] Encode(TypedMessage<T> message)
+    public byte[] Encode(TypedMessage<T> message) => EncodeCore(message, default, out _);
+
+    /// <summary>
+    /// Encodes a message into a frame that carries <paramref name="trace"/> (the publish span's context) when it has one;
+    /// an upsert travels as an invalidation (<paramref name="invalidated"/>) when <see cref="HydrateChannelOptions{T}.Invalidation"/> says so.
+    /// </summary>
+    private byte[] EncodeCore(TypedMessage<T> message, HydrateCacheTracing.TraceContext trace, out bool invalidated)
     {
         ArgumentNullException.ThrowIfNull(message);
-        return EncodeCore(message, out _);
-    }
-
-    private byte[] EncodeCore(TypedMessage<T> message, out bool invalidated)
-    {
         var kind = message.Kind;
         ArrayBufferWriter<byte>? payload = null;
         if (kind == MessageKind.Upsert && _invalidationMode != HydrateInvalidationMode.Always)
@@ -548,7 +626,11 @@ public sealed class HydrateChannel<T> : IAsyncDisposable
             message.Sequence,
             payload is null ? null : message.Ttl,
             payload is null ? null : Codec.Id,
-            payload is null ? default : payload.WrittenMemory);
+            payload is null ? default : payload.WrittenMemory)
+        {
+            TraceParent = trace.Parent,
+            TraceState = trace.State,
+        };
         var frame = _security is null ? envelope.ToArray() : Secure(envelope);
         if (frame.Length > _maxMessageBytes)
         {
@@ -565,11 +647,13 @@ public sealed class HydrateChannel<T> : IAsyncDisposable
     /// </summary>
     /// <param name="frame">The frame bytes.</param>
     /// <returns>The update, or <see langword="null"/> when the frame was dropped.</returns>
-    public TypedMessage<T>? Decode(ReadOnlyMemory<byte> frame)
+    public TypedMessage<T>? Decode(ReadOnlyMemory<byte> frame) => DecodeReceived(frame, out _);
+
+    /// <summary>Decodes a received frame like <see cref="Decode(ReadOnlyMemory{byte})"/>, with the publish span's trace context it carried.</summary>
+    private TypedMessage<T>? DecodeReceived(ReadOnlyMemory<byte> frame, out HydrateCacheTracing.TraceContext trace)
     {
         Statistics.OnReceived();
-        HydrateCacheMetrics.OnReceived(Name);
-        var message = DecodeCore(frame, out var reason, out var senderId, out var exception, out var sequence);
+        var message = DecodeCore(frame, out var reason, out var senderId, out var exception, out var sequence, out trace);
         if (senderId is { } arrived)
         {
             // Arrived, usable or not: a retransmission would not be any better, so it is not a gap.
@@ -595,6 +679,7 @@ public sealed class HydrateChannel<T> : IAsyncDisposable
         }
 
         _clock.Observe(message.Version);
+        _metrics.OnLag(message.Version, _timeProvider);
         return message;
     }
 
@@ -608,15 +693,16 @@ public sealed class HydrateChannel<T> : IAsyncDisposable
     /// <returns><see langword="true"/> when the frame is a valid update of this channel's codec.</returns>
     public bool TryDecode(ReadOnlyMemory<byte> frame, [NotNullWhen(true)] out TypedMessage<T>? message)
     {
-        message = DecodeCore(frame, out _, out _, out _, out _);
+        message = DecodeCore(frame, out _, out _, out _, out _, out _);
         return message is not null;
     }
 
-    private TypedMessage<T>? DecodeCore(ReadOnlyMemory<byte> frame, out HydrateDropReason reason, out Guid? senderId, out Exception? exception, out ulong sequence)
+    private TypedMessage<T>? DecodeCore(ReadOnlyMemory<byte> frame, out HydrateDropReason reason, out Guid? senderId, out Exception? exception, out ulong sequence, out HydrateCacheTracing.TraceContext trace)
     {
         senderId = null;
         exception = null;
         sequence = 0;
+        trace = default;
         if (_security is not null && frame.Length <= _maxMessageBytes && _security.Verify(frame, control: false) is { } rejected)
         {
             // Checked before anything of the frame is believed: not even its sender and sequence reach loss recovery.
@@ -633,6 +719,7 @@ public sealed class HydrateChannel<T> : IAsyncDisposable
 
         senderId = envelope.SenderId;
         sequence = envelope.Sequence;
+        trace = new HydrateCacheTracing.TraceContext(envelope.TraceParent, envelope.TraceState);
         if (IsTooFarAhead(envelope.Version))
         {
             reason = HydrateDropReason.ClockSkew;
@@ -686,8 +773,9 @@ public sealed class HydrateChannel<T> : IAsyncDisposable
         _maxClockSkewMs >= 0 && version.PhysicalTime > _timeProvider.GetUtcNow().ToUnixTimeMilliseconds() + _maxClockSkewMs;
 
     /// <summary>The transport half of the receive pipeline: counts the losses reported before the message, then decodes it.</summary>
-    private TypedMessage<T>? Receive(TransportMessage message)
+    private TypedMessage<T>? Receive(TransportMessage message, out HydrateCacheTracing.TraceContext trace)
     {
+        trace = default;
         if (message.LostBefore > 0)
         {
             Drop(HydrateDropReason.TransportLoss, message.LostBefore);
@@ -698,16 +786,17 @@ public sealed class HydrateChannel<T> : IAsyncDisposable
             }
         }
 
-        return Decode(message.Body);
+        return DecodeReceived(message.Body, out trace);
     }
 
     private async ValueTask DeliverAsync(TransportMessage transportMessage, Func<TypedMessage<T>, CancellationToken, ValueTask> handler, CancellationToken cancellationToken)
     {
-        if (Receive(transportMessage) is not { } message)
+        if (Receive(transportMessage, out var trace) is not { } message)
         {
             return;
         }
 
+        using var span = HydrateCacheTracing.StartProcess(_processSpanName, _messagingSystem, Topic, Name, trace, message);
         try
         {
             await handler(message, cancellationToken).ConfigureAwait(false);
@@ -718,8 +807,8 @@ public sealed class HydrateChannel<T> : IAsyncDisposable
         }
         catch (Exception ex)
         {
+            span.SetError(ex);
             Statistics.OnHandlerFailed();
-            HydrateCacheMetrics.OnHandlerFailed(Name);
             _logger.ChannelHandlerFailed(ex, Name);
         }
     }
@@ -772,10 +861,16 @@ public sealed class HydrateChannel<T> : IAsyncDisposable
     private void Drop(HydrateDropReason reason, long count = 1)
     {
         Statistics.OnDropped(reason, count);
-        HydrateCacheMetrics.OnDropped(Name, reason, count);
     }
 
     private ulong NextSequence() => (ulong)Interlocked.Increment(ref _sequence);
+
+    /// <summary>The <c>messaging.system</c> of spans: the transport's type name without "Transport", in lower case ("redis", "nats", "inmemory").</summary>
+    private static string MessagingSystem(ITransport transport)
+    {
+        var name = transport.GetType().Name;
+        return (name.EndsWith("Transport", StringComparison.Ordinal) && name.Length > "Transport".Length ? name[..^"Transport".Length] : name).ToLowerInvariant();
+    }
 
     private void RaiseLossDetected(HydrateLossEventArgs args)
     {

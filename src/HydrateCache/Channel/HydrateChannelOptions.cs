@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using Microsoft.Extensions.Logging;
 
 namespace HydrateCache;
@@ -79,6 +80,19 @@ public sealed class HydrateChannelOptions<T>
     /// <summary>Gets or sets the logger factory.</summary>
     /// <value>Defaults to none (no logging).</value>
     public ILoggerFactory? LoggerFactory { get; set; }
+
+    /// <summary>
+    /// Gets or sets the factory of the <see cref="HydrateCacheDiagnostics.MeterName"/> meter the channel records its
+    /// metrics on (listed in the README's Observability section).
+    /// </summary>
+    /// <value>
+    /// Defaults to none: the channel creates a meter of its own, which any <see cref="MeterListener"/> or OpenTelemetry
+    /// meter provider listening to <see cref="HydrateCacheDiagnostics.MeterName"/> sees, and disposes it with the channel.
+    /// Give the application's <see cref="IMeterFactory"/> (from dependency injection) so that its channels share one meter
+    /// and separate hosts in one process (two silos, tests) never share instruments. The Orleans integration passes the
+    /// silo's.
+    /// </value>
+    public IMeterFactory? MeterFactory { get; set; }
 
     /// <summary>Gets or sets the minimum time between two log messages about dropped frames of the same reason.</summary>
     /// <value>Defaults to 10 seconds. Every drop is counted in <see cref="HydrateChannel{T}.Statistics"/> regardless.</value>

@@ -1,10 +1,12 @@
 namespace HydrateCache;
 
 /// <summary>Live counters of one channel instance. Thread-safe; values only grow.</summary>
-/// <remarks>The same numbers are exported as metrics by the <c>HydrateCache</c> meter, tagged with the channel name.</remarks>
+/// <remarks>The same numbers are exported as metrics on the <see cref="HydrateCacheDiagnostics.MeterName"/> meter, tagged with the channel name.</remarks>
 public sealed class HydrateChannelStatistics
 {
     private readonly long[] _dropped = new long[Enum.GetValues<HydrateDropReason>().Length];
+    private long _invalidations;
+    private long _keyLoads;
     private long _published;
     private long _received;
     private long _handlerFailures;
@@ -19,6 +21,7 @@ public sealed class HydrateChannelStatistics
     private long _retransmitRequests;
     private long _heartbeatsSent;
     private long _controlBytesSent;
+    private long _gaps;
 
     /// <summary>Gets the number of messages this channel instance published.</summary>
     public long Published => Interlocked.Read(ref _published);
@@ -56,6 +59,13 @@ public sealed class HydrateChannelStatistics
     /// </summary>
     public long Unrecovered => Interlocked.Read(ref _unrecovered);
 
+    /// <summary>
+    /// Gets the number of messages of other senders this instance found missing: gaps in a sender's sequence numbers, or
+    /// a tail its heartbeat announced. Each one is counted once, when noticed; those that arrive later are counted in
+    /// <see cref="Recovered"/>, those given up in <see cref="Unrecovered"/>.
+    /// </summary>
+    public long Gaps => Interlocked.Read(ref _gaps);
+
     /// <summary>Gets the number of messages this instance published again because a receiver asked for them.</summary>
     public long Retransmitted => Interlocked.Read(ref _retransmitted);
 
@@ -91,7 +101,14 @@ public sealed class HydrateChannelStatistics
     /// <returns>The count.</returns>
     public long GetDropped(HydrateDropReason reason) => Interlocked.Read(ref _dropped[(int)reason]);
 
-    internal void OnPublished() => Interlocked.Increment(ref _published);
+    /// <summary>Gets the instruments the counters are exported to; none for statistics created without a channel.</summary>
+    internal HydrateCacheMetrics? Metrics { get; init; }
+
+    internal void OnPublished()
+    {
+        Interlocked.Increment(ref _published);
+        Metrics?.OnPublished();
+    }
 
     internal void OnApplied(HydrateApplyResult result)
     {
@@ -107,32 +124,81 @@ public sealed class HydrateChannelStatistics
                 Interlocked.Increment(ref _applied);
                 break;
         }
+
+        Metrics?.OnApplied(result);
     }
 
-    internal void OnRepaired() => Interlocked.Increment(ref _repaired);
+    internal void OnRepaired()
+    {
+        Interlocked.Increment(ref _repaired);
+        Metrics?.OnRepaired();
+    }
 
-    internal void OnLoaded(long count) => Interlocked.Add(ref _loaded, count);
+    internal void OnLoaded(long count)
+    {
+        Interlocked.Add(ref _loaded, count);
+        Metrics?.OnLoaded(count);
+    }
 
-    internal void OnRecovered(long count) => Interlocked.Add(ref _recovered, count);
+    internal void OnGaps(long count)
+    {
+        Interlocked.Add(ref _gaps, count);
+        Metrics?.OnGaps(count);
+    }
 
-    internal void OnUnrecovered(long count) => Interlocked.Add(ref _unrecovered, count);
+    internal void OnRecovered(long count)
+    {
+        Interlocked.Add(ref _recovered, count);
+        Metrics?.OnRecovered(count);
+    }
 
-    internal void OnRetransmitted() => Interlocked.Increment(ref _retransmitted);
+    internal void OnUnrecovered(long count)
+    {
+        Interlocked.Add(ref _unrecovered, count);
+        Metrics?.OnUnrecovered(count);
+    }
 
-    internal void OnRetransmitRequested() => Interlocked.Increment(ref _retransmitRequests);
+    internal void OnRetransmitted()
+    {
+        Interlocked.Increment(ref _retransmitted);
+        Metrics?.OnRetransmitted();
+    }
 
-    internal void OnHeartbeatSent() => Interlocked.Increment(ref _heartbeatsSent);
+    internal void OnRetransmitRequested()
+    {
+        Interlocked.Increment(ref _retransmitRequests);
+        Metrics?.OnRetransmitRequested();
+    }
 
-    internal void OnControlSent(int bytes) => Interlocked.Add(ref _controlBytesSent, bytes);
+    internal void OnHeartbeatSent()
+    {
+        Interlocked.Increment(ref _heartbeatsSent);
+        Metrics?.OnHeartbeatSent();
+    }
 
-    internal void OnReceived() => Interlocked.Increment(ref _received);
+    internal void OnControlSent(int bytes)
+    {
+        Interlocked.Add(ref _controlBytesSent, bytes);
+        Metrics?.OnControlSent(bytes);
+    }
 
-    internal void OnHandlerFailed() => Interlocked.Increment(ref _handlerFailures);
+    internal void OnReceived()
+    {
+        Interlocked.Increment(ref _received);
+        Metrics?.OnReceived();
+    }
 
-    internal void OnDropped(HydrateDropReason reason, long count = 1) => Interlocked.Add(ref _dropped[(int)reason], count);
+    internal void OnHandlerFailed()
+    {
+        Interlocked.Increment(ref _handlerFailures);
+        Metrics?.OnHandlerFailed();
+    }
 
-    private long _invalidations;
-    private long _keyLoads;
+    internal void OnDropped(HydrateDropReason reason, long count = 1)
+    {
+        Interlocked.Add(ref _dropped[(int)reason], count);
+        Metrics?.OnDropped(reason, count);
+    }
 
     /// <summary>
     /// Gets the number of upserts this instance published as invalidations (key and version only) instead of their value
@@ -147,7 +213,11 @@ public sealed class HydrateChannelStatistics
     /// </summary>
     public long KeyLoads => Interlocked.Read(ref _keyLoads);
 
-    internal void OnInvalidationSent() => Interlocked.Increment(ref _invalidations);
+    internal void OnInvalidationSent()
+    {
+        Interlocked.Increment(ref _invalidations);
+        Metrics?.OnInvalidationSent();
+    }
 
     internal void OnKeyLoaded() => Interlocked.Increment(ref _keyLoads);
 }

@@ -100,6 +100,7 @@ internal sealed class ChannelRecovery : IAsyncDisposable
         lock (_lock)
         {
             var recovered = _tracker.Recovered;
+            var detected = _tracker.Detected;
             if (_tracker.OnData(sender, sequence, now))
             {
                 due = _tracker.NextDue();
@@ -108,7 +109,11 @@ internal sealed class ChannelRecovery : IAsyncDisposable
             if (_tracker.Recovered != recovered)
             {
                 _host.Statistics.OnRecovered(_tracker.Recovered - recovered);
-                HydrateCacheMetrics.OnRecovered(_host.Name, _tracker.Recovered - recovered);
+            }
+
+            if (_tracker.Detected != detected)
+            {
+                _host.Statistics.OnGaps(_tracker.Detected - detected);
             }
         }
 
@@ -207,7 +212,12 @@ internal sealed class ChannelRecovery : IAsyncDisposable
                 ulong givenUp;
                 lock (_lock)
                 {
+                    var detected = _tracker.Detected;
                     givenUp = _tracker.SubscribedSince == 0 ? 0 : _tracker.OnHeartbeat(control.Sender, control.LastSequence, control.FirstAvailable, now);
+                    if (_tracker.Detected != detected)
+                    {
+                        _host.Statistics.OnGaps(_tracker.Detected - detected);
+                    }
                 }
 
                 ReportUnrecoverable(control.Sender, givenUp);
@@ -340,7 +350,6 @@ internal sealed class ChannelRecovery : IAsyncDisposable
         }
 
         _host.Statistics.OnUnrecovered((long)count);
-        HydrateCacheMetrics.OnUnrecovered(_host.Name, (long)count);
         _logger.RecoveryGaveUp(_host.Name, (long)count, sender);
         _host.OnLoss(new HydrateLossEventArgs(_host.Name, HydrateLossReason.Unrecoverable, sender, (long)count));
     }
@@ -351,11 +360,9 @@ internal sealed class ChannelRecovery : IAsyncDisposable
         {
             case ControlSendKind.Retransmission:
                 _host.Statistics.OnRetransmitted();
-                HydrateCacheMetrics.OnRetransmitted(_host.Name);
                 break;
             case ControlSendKind.Request:
                 _host.Statistics.OnRetransmitRequested();
-                HydrateCacheMetrics.OnRetransmitRequested(_host.Name);
                 break;
             case ControlSendKind.Heartbeat:
                 _host.Statistics.OnHeartbeatSent();
@@ -365,7 +372,6 @@ internal sealed class ChannelRecovery : IAsyncDisposable
         if (kind != ControlSendKind.Retransmission)
         {
             _host.Statistics.OnControlSent(frame.Length);
-            HydrateCacheMetrics.OnControlSent(_host.Name, frame.Length);
         }
 
         _ = SendCoreAsync(topic, frame);

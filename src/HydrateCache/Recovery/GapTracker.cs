@@ -55,6 +55,9 @@ internal sealed class GapTracker
     /// <summary>Gets the number of missing sequences that arrived after they were noticed missing.</summary>
     public long Recovered { get; private set; }
 
+    /// <summary>Gets the number of sequences noticed missing (not counting what a first contact asks for since this receiver started).</summary>
+    public long Detected { get; private set; }
+
     /// <summary>Records a received (or received but unusable) message.</summary>
     /// <returns><see langword="true"/> when it revealed a gap (a request is now due at some point).</returns>
     public bool OnData(Guid sender, ulong sequence, long now)
@@ -284,6 +287,11 @@ internal sealed class GapTracker
         if (firstContact && SubscribedSince == 0)
         {
             return false;
+        }
+
+        if (!firstContact)
+        {
+            Detected += (long)(to - from + 1);
         }
 
         var delay = _delayTicks / 2 + (long)(_random.NextDouble() * (_delayTicks / 2));

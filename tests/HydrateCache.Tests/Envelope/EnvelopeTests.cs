@@ -177,6 +177,23 @@ public class EnvelopeTests
     public void Write_Extensions_MatchGoldenBytes() =>
         Assert.Equal("d9d9f7" + "8b" + GoldenUpsertHex[8..] + GoldenExtensionsHex, Convert.ToHexStringLower(GoldenTracedEncrypted.ToArray()));
 
+    // A traced publish without encryption: extensions 1 and 2 only.
+    private const string GoldenTraceContextHex =
+        "a2"
+        + "01" + "7837" + "30302d30616637363531393136636434336464383434386562323131633830333139632d623761643662373136393230333333312d3031"
+        + "02" + "636b3d76";
+
+    [Fact]
+    public void Write_TraceContextOnly_MatchesGoldenBytesAndReadsBack()
+    {
+        var hex = "d9d9f7" + "8b" + GoldenUpsertHex[8..] + GoldenTraceContextHex;
+        Assert.Equal(hex, Convert.ToHexStringLower((GoldenUpsert with { TraceParent = TraceParent, TraceState = "k=v" }).ToArray()));
+        Assert.Equal(EnvelopeReadResult.Success, HydrateEnvelope.TryRead(Convert.FromHexString(hex), Limit, out var envelope));
+        Assert.Equal(TraceParent, envelope.TraceParent);
+        Assert.Equal("k=v", envelope.TraceState);
+        Assert.Null(envelope.EncryptionKeyId);
+    }
+
     [Fact]
     public void Read_Extensions_DecodesEveryField()
     {

@@ -73,6 +73,8 @@ public class ChannelRecoveryTests : IAsyncLifetime
         await Eventually.TrueAsync(() => receivers.All(r => r.Cache.Count == 10), "every receiver holds all ten");
 
         Assert.All(receivers, r => Assert.Equal(5, r.Transport.Killed));
+        // The lost tail is revealed by the publisher's heartbeat, not by later data.
+        Assert.All(receivers, r => Assert.Equal(5, r.Channel.Statistics.Gaps));
         Assert.All(receivers, r => Assert.Equal(5, r.Channel.Statistics.Recovered));
 
         // One retransmission per lost message, not one per receiver: the hold-off (500 ms) outlasts every receiver's request.

@@ -11,6 +11,16 @@ public class HydrationSourceTests
 
     private static LocalHydratedCache<string> ColdCache() => new(new LocalHydratedCacheOptions { StartsWarm = false });
 
+    /// <summary>Signals when a load starts reading, which is after the channel took the load's version.</summary>
+    private sealed class StartSignallingSource(IHydrationSource<string> inner, TaskCompletionSource started) : IHydrationSource<string>
+    {
+        public IAsyncEnumerable<HydrationEntry<string>> LoadAsync(CancellationToken cancellationToken)
+        {
+            started.TrySetResult();
+            return inner.LoadAsync(cancellationToken);
+        }
+    }
+
     [Fact]
     public async Task HydrateAsync_WithSource_LoadsOnceSubscribed_AndMarksTheCacheWarm()
     {
@@ -40,13 +50,19 @@ public class HydrationSourceTests
         source.Write("k", "old");
         var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         source.Gate = gate.Task;
-        await using var channel = new HydrateChannel<string>(bus, "c", new HydrateChannelOptions<string> { Source = source });
+        var loading = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var channel = new HydrateChannel<string>(bus, "c", new HydrateChannelOptions<string> { Source = new StartSignallingSource(source, loading) });
         await using var writer = new HydrateChannel<string>(bus, "c");
         using var cache = ColdCache();
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(Token);
 
         var hydrating = channel.HydrateAsync(cache, stop.Token);
         await Eventually.TrueAsync(() => bus.GetSubscriberCount(channel.Topic) == 1, "subscribed");
+
+        // "While loading": once the load has taken its version, and a millisecond later, so the write's version is newer
+        // on the wall clock too (two clocks in one millisecond would tie, and the sender ids would decide).
+        await loading.Task.WaitAsync(TimeSpan.FromSeconds(10), Token);
+        await Task.Delay(5, Token);
         await writer.PublishAsync("k", "new", cancellationToken: Token);
         await Eventually.TrueAsync(() => cache.TryGet("k", out var value) && value == "new", "the broadcast arrived");
         gate.SetResult();
