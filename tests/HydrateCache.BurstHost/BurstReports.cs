@@ -36,6 +36,12 @@ internal sealed record SiloReport
     /// <summary>Gets the updates the channel counted as lost by the transport (<c>HydrateDropReason.TransportLoss</c>).</summary>
     public long TransportLoss { get; init; }
 
+    /// <summary>Gets the sequence numbers loss recovery found missing (<c>HydrateChannelStatistics.Gaps</c>): also what the broker lost, which the transport cannot count.</summary>
+    public long Gaps { get; init; }
+
+    /// <summary>Gets how many times the transport reported the silo's connection lost (a broker disconnects a subscriber that falls too far behind).</summary>
+    public long Disconnects { get; init; }
+
     /// <summary>Gets the messages the transport instance dropped (its subscription buffers and client library).</summary>
     public long TransportDropped { get; init; }
 

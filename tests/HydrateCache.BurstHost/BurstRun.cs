@@ -121,11 +121,11 @@ internal static class BurstRun
     private static void PrintTable(BurstReport report)
     {
         const double MiB = 1024 * 1024;
-        Console.Out.WriteLine("silo  peak RSS MiB  peak GC heap MiB  peak in-flight MiB  received  transport loss  transport dropped  recovered  unrecovered  repaired  keys");
+        Console.Out.WriteLine("silo  peak RSS MiB  peak GC heap MiB  peak in-flight MiB  received  transport loss  transport dropped  gaps  disconnects  recovered  unrecovered  repaired  keys");
         foreach (var s in report.Silos)
         {
             Console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"{s.Silo,4}  {s.PeakRssBytes / MiB,12:F1}  {s.PeakGcHeapBytes / MiB,16:F1}  {s.PeakInFlightBytes / MiB,18:F1}  {s.Received,8}  {s.TransportLoss,14}  {s.TransportDropped,17}  {s.Recovered,9}  {s.Unrecovered,11}  {s.Repaired,8}  {s.Keys,4}"));
+                $"{s.Silo,4}  {s.PeakRssBytes / MiB,12:F1}  {s.PeakGcHeapBytes / MiB,16:F1}  {s.PeakInFlightBytes / MiB,18:F1}  {s.Received,8}  {s.TransportLoss,14}  {s.TransportDropped,17}  {s.Gaps,4}  {s.Disconnects,11}  {s.Recovered,9}  {s.Unrecovered,11}  {s.Repaired,8}  {s.Keys,4}"));
         }
     }
 

@@ -75,6 +75,8 @@ internal static class BurstSilo
                 Stale = statistics.Stale,
                 TransportLoss = statistics.GetDropped(HydrateDropReason.TransportLoss),
                 TransportDropped = DroppedBy(transport),
+                Gaps = statistics.Gaps,
+                Disconnects = runtime.Health?.DisconnectCount ?? 0,
                 Recovered = statistics.Recovered,
                 Unrecovered = statistics.Unrecovered,
                 RetransmitRequests = statistics.RetransmitRequests,

@@ -69,6 +69,18 @@ public sealed class HydrateChannelHealth
         }
     }
 
+    /// <summary>Gets how many times the transport reported this channel's connection lost.</summary>
+    public long DisconnectCount
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _disconnects;
+            }
+        }
+    }
+
     /// <summary>Gets how many repairs ended a "possibly stale" state (a load from the source, a repair from peers, or loss recovery catching up).</summary>
     public long RepairCount
     {
