@@ -11,8 +11,7 @@ namespace HydrateCache.Orleans.Tests;
 /// accepts them to 3 silos that run as separate processes (tests/HydrateCache.BurstHost), every bound at its default.
 /// Every silo's peak RSS and peak GC heap must stay under the stated bounds, every silo must end up holding the
 /// publisher's final version of every key, and whatever was dropped on the way must have been counted.
-/// 200,000 updates by default (the CI budget: the full 1,000,000 takes minutes on 2 cores, see the README);
-/// <c>HYDRATECACHE_BURST_UPDATES=1000000</c> runs the million. Runs alone (no other test class beside it): it needs both cores.
+/// 1,000,000 updates by default (about a minute on 2 cores); <c>HYDRATECACHE_BURST_UPDATES</c> sets another count. Runs alone (no other test class beside it): it needs both cores.
 /// </summary>
 [Collection(nameof(BurstMemoryTests))]
 [CollectionDefinition(nameof(BurstMemoryTests), DisableParallelization = true)]
@@ -25,7 +24,7 @@ public sealed class BurstMemoryTests
     private const long MaxPeakRssBytes = 1024L * 1024 * 1024;
 
     /// <summary>The bound on each silo's peak managed heap (garbage included), asserted; README "Memory".</summary>
-    private const long MaxPeakGcHeapBytes = 768L * 1024 * 1024;
+    private const long MaxPeakGcHeapBytes = 896L * 1024 * 1024;
 
     [Fact]
     public async Task Burst_ThreeSiloProcesses_StayUnderMemoryBounds_CountDrops_AndConverge()
@@ -35,7 +34,7 @@ public sealed class BurstMemoryTests
             TestServers.Unavailable(why);
         }
 
-        var updates = long.Parse(Environment.GetEnvironmentVariable("HYDRATECACHE_BURST_UPDATES") ?? "200000", CultureInfo.InvariantCulture);
+        var updates = long.Parse(Environment.GetEnvironmentVariable("HYDRATECACHE_BURST_UPDATES") ?? "1000000", CultureInfo.InvariantCulture);
         await using var redis = await ServerProcess.StartAsync(TestServers.Redis);
         var reportPath = Path.Combine(Path.GetTempPath(), $"hydratecache-burst-{Guid.NewGuid():N}.json");
         var output = new List<string>();
@@ -55,7 +54,7 @@ public sealed class BurstMemoryTests
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"silo {silo.Silo}: peak RSS {silo.PeakRssBytes / MiB:F0} MiB, peak GC heap {silo.PeakGcHeapBytes / MiB:F0} MiB, peak in flight {silo.PeakInFlightBytes / MiB:F1} MiB, " +
                 $"received {silo.Received}, transport loss {silo.TransportLoss}, transport dropped {silo.TransportDropped}, recovered {silo.Recovered}, unrecovered {silo.Unrecovered}, " +
-                $"retransmit requests {silo.RetransmitRequests}, repaired {silo.Repaired}"));
+                $"retransmit requests {silo.RetransmitRequests}, repaired {silo.Repaired}, gaps {silo.Gaps}, disconnects {silo.Disconnects}"));
         }
 
         Assert.True(report.Converged, $"not every silo held the publisher's final version of every key:\n{string.Join('\n', output.TakeLast(60))}");
@@ -69,13 +68,21 @@ public sealed class BurstMemoryTests
             // The Orleans stage holds at most its byte budget (one frame is 1 KiB here, so no single frame exceeds it).
             Assert.InRange(silo.PeakInFlightBytes, 1, silo.MaxInFlightBytes);
 
-            // Never a silent loss: every update is received, or its loss is counted: reported in band by the transport
-            // (its buffers dropped it), or found as a sequence gap by loss recovery (the broker dropped it, e.g. Redis
-            // disconnecting a subscriber past client-output-buffer-limit, which no client can count). Retransmissions
-            // arrive as extra messages, and a drop may be counted both ways, so this covers at least every publish.
-            Assert.True(
-                silo.Received + silo.TransportLoss + silo.Gaps >= report.Updates,
-                $"silo {silo.Silo}: received {silo.Received} + counted lost {silo.TransportLoss} + gaps {silo.Gaps} < {report.Updates} published ({silo.Disconnects} disconnects)");
+            // Never a silent loss: every update is received, or its loss is counted. What the silo's own buffers dropped
+            // the transport reports in band (TransportLoss); retransmissions arrive as extra messages, so received + lost
+            // covers at least every publish. Only a broker that disconnected the subscriber (Redis past its
+            // client-output-buffer-limit) loses what no client can count: then loss recovery finds the sequence gaps.
+            var counted = silo.Received + silo.TransportLoss;
+            if (silo.Disconnects == 0)
+            {
+                Assert.True(counted >= report.Updates, $"silo {silo.Silo}: received {silo.Received} + counted lost {silo.TransportLoss} < {report.Updates} published, without a disconnect");
+            }
+            else
+            {
+                Assert.True(
+                    counted + silo.Gaps >= report.Updates,
+                    $"silo {silo.Silo}: received {silo.Received} + counted lost {silo.TransportLoss} + gaps {silo.Gaps} < {report.Updates} published ({silo.Disconnects} disconnects)");
+            }
 
             // What the channel counted as lost, the transport dropped (its count also holds drops on the control topic).
             Assert.True(silo.TransportLoss <= silo.TransportDropped, $"silo {silo.Silo}: counted lost {silo.TransportLoss} > dropped by the transport {silo.TransportDropped}");
