@@ -1,9 +1,7 @@
 using System.Buffers;
-using System.Buffers.Binary;
 using System.Diagnostics;
 using System.Formats.Cbor;
 using System.Security.Cryptography;
-using System.Text;
 
 namespace HydrateCache;
 
@@ -49,15 +47,7 @@ internal static class FrameSignature
     private static ReadOnlySpan<byte> Label => "hydratecache-signature-v1"u8;
 
     /// <summary>Creates the domain that binds a signature to the topic its frame is published on.</summary>
-    public static byte[] CreateDomain(string topic)
-    {
-        var topicLength = Encoding.UTF8.GetByteCount(topic);
-        var domain = new byte[Label.Length + 4 + topicLength];
-        Label.CopyTo(domain);
-        BinaryPrimitives.WriteUInt32BigEndian(domain.AsSpan(Label.Length), (uint)topicLength);
-        Encoding.UTF8.GetBytes(topic, domain.AsSpan(Label.Length + 4));
-        return domain;
-    }
+    public static byte[] CreateDomain(string topic) => SecurityLabel.Bind(Label, topic);
 
     /// <summary>
     /// Writes the signature item with a zero MAC as the last item of the array being written; returns where it starts

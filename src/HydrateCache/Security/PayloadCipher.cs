@@ -30,15 +30,7 @@ internal static class PayloadCipher
     public static bool IsValidKeyLength(int length) => length is 16 or 24 or 32;
 
     /// <summary>Creates the part of the associated data that is the same for every frame of a topic: the label and the topic.</summary>
-    public static byte[] CreateContext(string topic)
-    {
-        var topicLength = Encoding.UTF8.GetByteCount(topic);
-        var context = new byte[Label.Length + 4 + topicLength];
-        Label.CopyTo(context);
-        BinaryPrimitives.WriteUInt32BigEndian(context.AsSpan(Label.Length), (uint)topicLength);
-        Encoding.UTF8.GetBytes(topic, context.AsSpan(Label.Length + 4));
-        return context;
-    }
+    public static byte[] CreateContext(string topic) => SecurityLabel.Bind(Label, topic);
 
     /// <summary>Encrypts <paramref name="plaintext"/> into ciphertext followed by the tag, with a new random nonce written to <paramref name="nonce"/>.</summary>
     public static byte[] Encrypt(HydrateKey key, ReadOnlySpan<byte> context, string entryKey, HybridTimestamp version, Guid sender, ReadOnlySpan<byte> plaintext, Span<byte> nonce)
