@@ -19,7 +19,7 @@ public class CborCodecPropertyTests
 
     [Fact]
     public void Decode_ArbitraryBytes_ThrowsOnlyHydrateCodecException() =>
-        Gen.Frequency((3, Gen.Byte.Array[0, 64]), (1, Gen.Byte.Array[0, 1024])).Sample(
+        PropertyGens.ArbitraryBytes.Sample(
             bytes => AssertDecodeIsTotal(bytes),
             PropertyGens.Output,
             iter: 20_000);

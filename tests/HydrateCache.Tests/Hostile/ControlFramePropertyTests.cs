@@ -20,7 +20,7 @@ public class ControlFramePropertyTests
 
     [Fact]
     public void TryRead_ArbitraryBytes_NeverThrowsAndAcceptedFramesReEncode() =>
-        Gen.Frequency((3, Gen.Byte.Array[0, 64]), (1, Gen.Byte.Array[0, 1024])).Sample(
+        PropertyGens.ArbitraryBytes.Sample(
             bytes => AssertReadIsTotal(bytes),
             PropertyGens.Output,
             iter: 20_000);

@@ -64,6 +64,9 @@ internal static class PropertyGens
                     Note = note,
                 }));
 
+    /// <summary>Arbitrary bytes for a reader: mostly short (where CBOR headers and truncations are dense), sometimes up to 1 KiB.</summary>
+    public static readonly Gen<byte[]> ArbitraryBytes = Gen.Frequency((3, Gen.Byte.Array[0, 64]), (1, Gen.Byte.Array[0, 1024]));
+
     public static readonly Gen<SequenceRange> Range = Gen.ULong[1, ulong.MaxValue].SelectMany(from => Gen.ULong[from, ulong.MaxValue].Select(to => new SequenceRange(from, to)));
 
     public static readonly Gen<ControlFrame> Control = Gen.OneOf(
