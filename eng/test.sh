@@ -104,6 +104,18 @@ else
   fi
 fi
 
+# A recap of every failed test (name, message and the top of its stack) right above the summary, so the tail of a long
+# CI log names what failed. Microsoft.Testing.Platform prints a failure as "failed <name> (<duration>)" + details.
+if [ "$failed" -ne 0 ]; then
+  echo "==> Failed tests"
+  for log in "$results"/*.log; do
+    awk -v project="$(basename "$log" .log)" '
+      /^failed / { shown = 0; print project ": " $0; inside = 1; next }
+      inside && (/^(passed|skipped) / || /^Test run summary/) { inside = 0 }
+      inside && shown < 30 { print "    " $0; shown++ }' "$log"
+  done
+fi
+
 # Stop the servers before the summary, so the summary stays the last line.
 stop_services
 trap - EXIT
