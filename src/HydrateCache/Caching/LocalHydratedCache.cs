@@ -28,8 +28,22 @@ public sealed partial class LocalHydratedCache<T> : ILocalHydratedCache<T>, IDis
 {
     private const long Never = long.MaxValue;
 
+    /// <summary>
+    /// How much earlier than its expiry a read may treat an entry as expired on the coarse clock: the resolution of
+    /// <see cref="Environment.TickCount64"/> (a jiffy on Linux, 15.6 ms on Windows) at most, so a read never returns an
+    /// entry after it expired.
+    /// </summary>
+    private const long CoarseClockSlackMs = 16;
+
     private readonly ConcurrentDictionary<string, Entry> _entries = new(StringComparer.Ordinal);
     private readonly TimeProvider _timeProvider;
+
+    /// <summary>
+    /// Whether reads check a TTL on <see cref="Environment.TickCount64"/> (a few ns) instead of reading the wall clock
+    /// (tens of ns): with <see cref="TimeProvider.System"/> only; any other provider is read exactly, so tests that move
+    /// a fake clock see expiry to the tick.
+    /// </summary>
+    private readonly bool _coarseReadClock;
     private readonly TimeSpan _tombstoneRetention;
     private readonly string _name;
     private readonly ILogger _logger;
@@ -49,6 +63,7 @@ public sealed partial class LocalHydratedCache<T> : ILocalHydratedCache<T>, IDis
         ArgumentNullException.ThrowIfNull(options.TimeProvider, "options.TimeProvider");
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(options.TombstoneRetention, TimeSpan.Zero, "options.TombstoneRetention");
         _timeProvider = options.TimeProvider;
+        _coarseReadClock = ReferenceEquals(_timeProvider, TimeProvider.System);
         _tombstoneRetention = options.TombstoneRetention;
         _name = options.Name;
         _logger = (options.LoggerFactory ?? NullLoggerFactory.Instance).CreateLogger<LocalHydratedCache<T>>();
@@ -153,7 +168,7 @@ public sealed partial class LocalHydratedCache<T> : ILocalHydratedCache<T>, IDis
     public bool TryGet(string key, [MaybeNullWhen(false)] out T value)
     {
         if (_entries.TryGetValue(key, out var entry) && entry.HasValue
-            && (entry.ExpiresAtTicks == Never || NowTicks() < entry.ExpiresAtTicks))
+            && (entry.ReadDeadline == Never || ReadClock() < entry.ReadDeadline))
         {
             value = entry.Value!;
             return true;
@@ -166,7 +181,8 @@ public sealed partial class LocalHydratedCache<T> : ILocalHydratedCache<T>, IDis
     /// <inheritdoc />
     public bool TryGetEntry(string key, out HydratedEntry<T> entry)
     {
-        if (_entries.TryGetValue(key, out var found) && found.IsVisible(found.ExpiresAtTicks == Never ? 0 : NowTicks()))
+        if (_entries.TryGetValue(key, out var found) && found.HasValue
+            && (found.ReadDeadline == Never || ReadClock() < found.ReadDeadline))
         {
             entry = new HydratedEntry<T>(found.Value!, found.Version, found.SenderId, found.Ttl);
             return true;
@@ -227,7 +243,7 @@ public sealed partial class LocalHydratedCache<T> : ILocalHydratedCache<T>, IDis
         else
         {
             outcome = HydrateApplyResult.Applied;
-            replacement = new Entry(message.Payload, message.Version, message.SenderId, message.Ttl, expiresAt, isTombstone: false, tombstoneSinceTicks: 0);
+            replacement = new Entry(message.Payload, message.Version, message.SenderId, message.Ttl, expiresAt, ReadDeadline(expiresAt, now), isTombstone: false, tombstoneSinceTicks: 0);
         }
 
         // With handlers, an install and the queueing of its event are one step under the key's stripe (see RaiseChanged).
@@ -356,6 +372,19 @@ public sealed partial class LocalHydratedCache<T> : ILocalHydratedCache<T>, IDis
 
     private long NowTicks() => _timeProvider.GetUtcNow().UtcTicks;
 
+    /// <summary>The clock <see cref="Entry.ReadDeadline"/> is on: milliseconds of <see cref="Environment.TickCount64"/>, or <see cref="NowTicks"/>.</summary>
+    private long ReadClock() => _coarseReadClock ? Environment.TickCount64 : NowTicks();
+
+    /// <summary>
+    /// The expiry <paramref name="expiresAtTicks"/> (UTC ticks, read at <paramref name="nowTicks"/>) on the read clock:
+    /// on the coarse clock the remaining time from now, less <see cref="CoarseClockSlackMs"/>, so reads may stop
+    /// returning the entry up to twice the slack early, never late; <see cref="Sweep"/> still expires by the wall clock.
+    /// </summary>
+    private long ReadDeadline(long expiresAtTicks, long nowTicks) =>
+        expiresAtTicks == Never ? Never
+        : !_coarseReadClock ? expiresAtTicks
+        : Environment.TickCount64 + ((expiresAtTicks - nowTicks) / TimeSpan.TicksPerMillisecond) - CoarseClockSlackMs;
+
     private void RaiseHorizon(HybridTimestamp version, Guid senderId)
     {
         Horizon? raised = null;
@@ -456,7 +485,7 @@ public sealed partial class LocalHydratedCache<T> : ILocalHydratedCache<T>, IDis
     /// <summary>A version (timestamp and sender), swapped as one reference so readers never see half of it.</summary>
     private sealed record Horizon(HybridTimestamp Version, Guid SenderId);
 
-    private sealed class Entry(T? value, HybridTimestamp version, Guid senderId, Ttl? ttl, long expiresAtTicks, bool isTombstone, long tombstoneSinceTicks, bool isInvalidated = false)
+    private sealed class Entry(T? value, HybridTimestamp version, Guid senderId, Ttl? ttl, long expiresAtTicks, long readDeadline, bool isTombstone, long tombstoneSinceTicks, bool isInvalidated = false)
     {
         public T? Value { get; } = value;
 
@@ -467,6 +496,9 @@ public sealed partial class LocalHydratedCache<T> : ILocalHydratedCache<T>, IDis
         public Ttl? Ttl { get; } = ttl;
 
         public long ExpiresAtTicks { get; } = expiresAtTicks;
+
+        /// <summary>Gets the expiry on the cache's read clock (see <see cref="ReadClock"/>), for <see cref="TryGet"/>; <see cref="Never"/> without a TTL.</summary>
+        public long ReadDeadline { get; } = readDeadline;
 
         public bool IsTombstone { get; } = isTombstone;
 
@@ -479,10 +511,10 @@ public sealed partial class LocalHydratedCache<T> : ILocalHydratedCache<T>, IDis
         public bool HasValue { get; } = !isTombstone && !isInvalidated;
 
         public static Entry Tombstone(HybridTimestamp version, Guid senderId, long nowTicks) =>
-            new(default, version, senderId, null, Never, isTombstone: true, nowTicks);
+            new(default, version, senderId, null, Never, Never, isTombstone: true, nowTicks);
 
         public static Entry Invalidated(HybridTimestamp version, Guid senderId) =>
-            new(default, version, senderId, null, Never, isTombstone: false, tombstoneSinceTicks: 0, isInvalidated: true);
+            new(default, version, senderId, null, Never, Never, isTombstone: false, tombstoneSinceTicks: 0, isInvalidated: true);
 
         public bool IsVisible(long nowTicks) => HasValue && (ExpiresAtTicks == Never || nowTicks < ExpiresAtTicks);
     }

@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Diagnostics;
 using System.Diagnostics.CodeAnalysis;
+using System.Formats.Cbor;
 using System.Security.Cryptography;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -45,6 +46,7 @@ public sealed class HydrateChannel<T> : IAsyncDisposable
     private readonly string _messagingSystem;
     private readonly string _publishSpanName;
     private readonly string _processSpanName;
+    private readonly SlotPool<FrameBuffers> _frameBuffers = new();
     private long _sequence;
     private int _warmStartRecorded;
 
@@ -601,11 +603,28 @@ public sealed class HydrateChannel<T> : IAsyncDisposable
     private byte[] EncodeCore(TypedMessage<T> message, HydrateCacheTracing.TraceContext trace, out bool invalidated)
     {
         ArgumentNullException.ThrowIfNull(message);
+
+        // The payload and the envelope are written into pooled buffers; the frame is the one allocation per message.
+        var buffers = _frameBuffers.TryTake(out var slot) ?? new FrameBuffers();
+        var frame = EncodeCore(message, trace, buffers, out invalidated);
+
+        // Reached only when encoding succeeded (buffers in an unknown state are dropped); large ones are not kept.
+        if (frame.Length <= FrameBuffers.MaxPooledBytes)
+        {
+            _frameBuffers.Return(slot, buffers);
+        }
+
+        return frame;
+    }
+
+    private byte[] EncodeCore(TypedMessage<T> message, HydrateCacheTracing.TraceContext trace, FrameBuffers buffers, out bool invalidated)
+    {
         var kind = message.Kind;
         ArrayBufferWriter<byte>? payload = null;
         if (kind == MessageKind.Upsert && _invalidationMode != HydrateInvalidationMode.Always)
         {
-            payload = new ArrayBufferWriter<byte>();
+            payload = buffers.Payload;
+            payload.ResetWrittenCount();
             Codec.Encode(message.Payload!, payload);
         }
 
@@ -631,7 +650,7 @@ public sealed class HydrateChannel<T> : IAsyncDisposable
             TraceParent = trace.Parent,
             TraceState = trace.State,
         };
-        var frame = _security is null ? envelope.ToArray() : Secure(envelope);
+        var frame = _security is null ? envelope.ToArray(buffers.Envelope) : Secure(envelope, buffers.Envelope);
         if (frame.Length > _maxMessageBytes)
         {
             throw new HydratePayloadTooLargeException(frame.Length, _maxMessageBytes, $"channel '{Name}'");
@@ -814,7 +833,7 @@ public sealed class HydrateChannel<T> : IAsyncDisposable
     }
 
     /// <summary>Encrypts the payload of an upsert (when the channel encrypts) and signs the frame (when it signs).</summary>
-    private byte[] Secure(HydrateEnvelope envelope)
+    private byte[] Secure(HydrateEnvelope envelope, CborWriter writer)
     {
         var security = _security!;
         if (envelope.Kind == MessageKind.Upsert && security.Encrypts)
@@ -828,12 +847,12 @@ public sealed class HydrateChannel<T> : IAsyncDisposable
 
         if (!security.Signs)
         {
-            return envelope.ToArray();
+            return envelope.ToArray(writer);
         }
 
         var signingKey = security.CurrentSigningKey()
             ?? throw new InvalidOperationException($"Channel '{Name}' signs frames, but its key provider has no valid current signing key.");
-        return envelope.ToSignedArray(signingKey, security.Domain(control: false));
+        return envelope.ToSignedArray(writer, signingKey, security.Domain(control: false));
     }
 
     /// <summary>Decrypts the payload of a received upsert; <see langword="null"/> with the drop reason when it cannot.</summary>
@@ -886,6 +905,17 @@ public sealed class HydrateChannel<T> : IAsyncDisposable
     }
 
     /// <summary>Loads single keys from the source for <see cref="LocalHydratedCache{T}.GetOrLoadAsync"/>, counting them.</summary>
+    /// <summary>The scratch buffers one frame is encoded in: the payload, then the envelope around it.</summary>
+    private sealed class FrameBuffers
+    {
+        /// <summary>The largest frame whose buffers are kept for the next one; larger frames leave them to the GC.</summary>
+        public const int MaxPooledBytes = 64 * 1024;
+
+        public ArrayBufferWriter<byte> Payload { get; } = new();
+
+        public CborWriter Envelope { get; } = HydrateEnvelope.CreateWriter();
+    }
+
     private sealed class KeyLoader(HydrateChannel<T> channel, IHydrationSource<T> source) : IHydrationKeyLoader<T>
     {
         public bool LoadsMissingKeys => channel._invalidationMode == HydrateInvalidationMode.Always;

@@ -102,8 +102,8 @@ public sealed class CborCodec<T> : ICodec<T>
     private readonly string _rootPath;
     private readonly CborReaderOptions _readerOptions;
     private readonly CborWriterOptions _writerOptions;
-    private readonly CborWriter?[] _writers;
-    private readonly CborReader?[] _readers;
+    private readonly SlotPool<CborWriter> _writers = new();
+    private readonly SlotPool<CborReader> _readers = new();
 
     /// <summary>Initializes a new instance of the <see cref="CborCodec{T}"/> class with default <see cref="CborCodecOptions"/>.</summary>
     /// <exception cref="HydrateCodecException"><typeparamref name="T"/>, or a type reachable from it, is not supported.</exception>
@@ -140,8 +140,6 @@ public sealed class CborCodec<T> : ICodec<T>
         _root = (CborConverter<T>)factory.GetConverter(typeof(T), factory.RootPath);
         _readerOptions = new CborReaderOptions { ConformanceMode = mode, MaxDepth = maxDepth };
         _writerOptions = new CborWriterOptions { ConformanceMode = CborConformanceMode.Lax, MaxDepth = maxDepth };
-        _writers = new CborWriter?[Math.Clamp(Environment.ProcessorCount, 1, 16)];
-        _readers = new CborReader?[_writers.Length];
     }
 
     /// <summary>Gets the codec identifier written into every envelope.</summary>
@@ -157,8 +155,7 @@ public sealed class CborCodec<T> : ICodec<T>
     public void Encode(T value, IBufferWriter<byte> destination)
     {
         ArgumentNullException.ThrowIfNull(destination);
-        var slot = Environment.CurrentManagedThreadId % _writers.Length;
-        var writer = Interlocked.Exchange(ref _writers[slot], null) ?? new CborWriter(_writerOptions);
+        var writer = _writers.TryTake(out var slot) ?? new CborWriter(_writerOptions);
         try
         {
             _root.Write(writer, value);
@@ -176,7 +173,7 @@ public sealed class CborCodec<T> : ICodec<T>
         if (length <= MaxPooledWriterBytes)
         {
             writer.Reset();
-            Volatile.Write(ref _writers[slot], writer);
+            _writers.Return(slot, writer);
         }
     }
 
@@ -192,8 +189,7 @@ public sealed class CborCodec<T> : ICodec<T>
         {
             source.CopyTo(buffer);
             var data = buffer.AsMemory(0, source.Length);
-            var slot = Environment.CurrentManagedThreadId % _readers.Length;
-            var reader = Interlocked.Exchange(ref _readers[slot], null);
+            var reader = _readers.TryTake(out var slot);
             if (reader is null)
             {
                 reader = new CborReader(data, _readerOptions);
@@ -216,7 +212,7 @@ public sealed class CborCodec<T> : ICodec<T>
 
             var remaining = reader.BytesRemaining;
             reader.Reset(ReadOnlyMemory<byte>.Empty);
-            Volatile.Write(ref _readers[slot], reader);
+            _readers.Return(slot, reader);
             if (remaining != 0)
             {
                 throw new HydrateCodecException(string.Create(

@@ -81,12 +81,19 @@ internal readonly record struct HydrateEnvelope(
     private const uint EncryptionExtension = 3;
 
     /// <summary>Encodes the envelope into a new array.</summary>
-    public byte[] ToArray()
+    public byte[] ToArray() => ToArray(CreateWriter());
+
+    /// <summary>Encodes the envelope into a new array of exactly its length, with <paramref name="writer"/> (reset first) as the scratch buffer.</summary>
+    internal byte[] ToArray(CborWriter writer)
     {
-        var writer = new CborWriter(CborConformanceMode.Strict, convertIndefiniteLengthEncodings: false, allowMultipleRootLevelValues: false);
+        writer.Reset();
         Write(writer);
         return writer.Encode();
     }
+
+    /// <summary>Creates a writer with the settings every frame (and control frame) is written with.</summary>
+    internal static CborWriter CreateWriter() =>
+        new(CborConformanceMode.Strict, convertIndefiniteLengthEncodings: false, allowMultipleRootLevelValues: false);
 
     /// <summary>
     /// Encodes the envelope into a new array signed with <paramref name="signingKey"/>: item [10] is always written
@@ -94,9 +101,12 @@ internal readonly record struct HydrateEnvelope(
     /// </summary>
     /// <param name="signingKey">The key to sign with.</param>
     /// <param name="domain">The signature domain of the topic the frame is published on.</param>
-    public byte[] ToSignedArray(HydrateKey signingKey, ReadOnlySpan<byte> domain)
+    public byte[] ToSignedArray(HydrateKey signingKey, ReadOnlySpan<byte> domain) => ToSignedArray(CreateWriter(), signingKey, domain);
+
+    /// <summary>Encodes and signs like <see cref="ToSignedArray(HydrateKey, ReadOnlySpan{byte})"/>, with <paramref name="writer"/> (reset first) as the scratch buffer.</summary>
+    internal byte[] ToSignedArray(CborWriter writer, HydrateKey signingKey, ReadOnlySpan<byte> domain)
     {
-        var writer = new CborWriter(CborConformanceMode.Strict, convertIndefiniteLengthEncodings: false, allowMultipleRootLevelValues: false);
+        writer.Reset();
         WriteItems(writer, V1ItemCount + 2, writeExtensions: true);
         var signedLength = FrameSignature.WritePlaceholder(writer, signingKey);
         writer.WriteEndArray();
@@ -106,7 +116,7 @@ internal readonly record struct HydrateEnvelope(
     /// <summary>Encodes the envelope into <paramref name="destination"/>.</summary>
     public void WriteTo(IBufferWriter<byte> destination)
     {
-        var writer = new CborWriter(CborConformanceMode.Strict, convertIndefiniteLengthEncodings: false, allowMultipleRootLevelValues: false);
+        var writer = CreateWriter();
         Write(writer);
         var span = destination.GetSpan(writer.BytesWritten);
         var written = writer.Encode(span);

@@ -75,7 +75,7 @@ internal sealed record ControlFrame(
     /// </summary>
     public byte[] ToArray(HydrateKey? signingKey, ReadOnlySpan<byte> domain)
     {
-        var writer = new CborWriter(CborConformanceMode.Strict, convertIndefiniteLengthEncodings: false, allowMultipleRootLevelValues: false);
+        var writer = HydrateEnvelope.CreateWriter();
         writer.WriteTag((CborTag)HydrateEnvelope.MagicTag);
         var signature = signingKey is null ? 0 : 1;
         switch (Kind)

@@ -125,6 +125,35 @@ public class LocalHydratedCacheTests
         Assert.Empty(cache.Keys);
     }
 
+    // On TimeProvider.System, reads check a TTL on a coarse monotonic clock (no wall-clock read per hit): the entry may
+    // disappear a few ms early, never late. Every read that started at or after the expiry must miss.
+    [Fact]
+    public void Ttl_SystemClock_ReadsNeverReturnAnEntryAfterItsExpiry()
+    {
+        using var cache = new LocalHydratedCache<string>(new LocalHydratedCacheOptions { SweepInterval = TimeSpan.Zero });
+        var ttl = new Ttl(DateTimeOffset.UtcNow, TimeSpan.FromMilliseconds(300));
+        Assert.Equal(HydrateApplyResult.Applied, cache.Apply(Upsert("k", "v", 100, ttl: ttl)));
+        Assert.True(cache.TryGet("k", out _));
+        Assert.True(cache.TryGetEntry("k", out _));
+
+        var hits = 0;
+        var lateHits = 0;
+        var deadline = ttl.ExpiresAt + TimeSpan.FromMilliseconds(100);
+        while (DateTimeOffset.UtcNow < deadline)
+        {
+            var startedAt = DateTimeOffset.UtcNow;
+            if (cache.TryGet("k", out _) | cache.TryGetEntry("k", out _))
+            {
+                hits++;
+                lateHits += startedAt >= ttl.ExpiresAt ? 1 : 0;
+            }
+        }
+
+        Assert.True(hits > 0, "the entry was never visible before its expiry");
+        Assert.Equal(0, lateHits);
+        Assert.False(cache.TryGet("k", out _));
+    }
+
     [Fact]
     public void Ttl_AlreadyExpiredOnArrival_IsNeverVisibleAndHidesOlderValue()
     {
@@ -196,11 +225,17 @@ public class LocalHydratedCacheTests
         cache.Apply(Upsert("k", "v", 1, ttl: new Ttl(_time.GetUtcNow(), TimeSpan.FromHours(1))));
         cache.Apply(Upsert("plain", "v", 1));
         cache.TryGet("k", out _);
+
+        // On the system clock a TTL is checked on the coarse monotonic clock instead: allocation-free too.
+        using var systemClock = new LocalHydratedCache<string>(new LocalHydratedCacheOptions { SweepInterval = TimeSpan.Zero });
+        systemClock.Apply(Upsert("k", "v", 1, ttl: Ttl.FromNow(TimeSpan.FromHours(1))));
+        systemClock.TryGet("k", out _);
         var before = GC.GetAllocatedBytesForCurrentThread();
         for (var i = 0; i < 1000; i++)
         {
             cache.TryGet("k", out _);
             cache.TryGet("plain", out _);
+            systemClock.TryGet("k", out _);
         }
 
         Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
