@@ -19,7 +19,11 @@ public interface IBenchWriterGrain : IGrainWithStringKey
     Task<string> GetSiloAsync();
 }
 
-/// <summary>The writer grain.</summary>
+/// <summary>
+/// The writer grain. Placed on the silo that calls it, so every writer lives on one silo and the receivers are the
+/// others.
+/// </summary>
+[global::Orleans.Placement.PreferLocalPlacement]
 public sealed class BenchWriterGrain(IHydratePublisher<Tick> publisher, ILocalSiloDetails silo) : Grain, IBenchWriterGrain
 {
     public Task PublishAsync(int sequence) =>
@@ -30,8 +34,10 @@ public sealed class BenchWriterGrain(IHydratePublisher<Tick> publisher, ILocalSi
 
 /// <summary>
 /// Ours through Orleans: N silos in this process (localhost clustering, each silo its own transport client, as
-/// separate processes would have), <c>AddHydrateCacheStreams</c> with one channel; a grain on one silo publishes (the
-/// harness calls it once per message, at the paced rate), and an arrival is the <see cref="ILocalHydratedCache{T}.Changed"/>
+/// separate processes would have), <c>AddHydrateCacheStreams</c> with one channel; writer grains on one silo publish
+/// (the harness calls one per message, at the paced rate; a key always goes through the same one of
+/// <see cref="Writers"/> grains, as a grain owns its data, so concurrent publishes run on several activations), and an
+/// arrival is the <see cref="ILocalHydratedCache{T}.Changed"/>
 /// event of a silo's cache. The writer's own silo applies its write at once (not recorded); the receivers are the
 /// other N − 1 silos, so "visible on all" is visible on every silo of the cluster.
 /// </summary>
@@ -40,7 +46,10 @@ internal sealed class OrleansFanOut : FanOut
     private readonly List<IHost> _silos = [];
     private readonly TransportChoice _transports;
     private readonly int[] _receiverOfSilo;
-    private IBenchWriterGrain _writer = null!;
+    /// <summary>The number of writer grains; a key's writer is its key index modulo this.</summary>
+    public const int Writers = 16;
+
+    private IBenchWriterGrain[] _writers = [];
 
     private OrleansFanOut(TransportChoice transports, int silos)
     {
@@ -70,7 +79,8 @@ internal sealed class OrleansFanOut : FanOut
         }
     }
 
-    public override ValueTask PublishAsync(int sequence) => new(_writer.PublishAsync(sequence));
+    public override ValueTask PublishAsync(int sequence) =>
+        new(_writers[sequence < 0 ? 0 : sequence % Keys % Writers].PublishAsync(sequence));
 
     public override async ValueTask DisposeAsync()
     {
@@ -122,8 +132,15 @@ internal sealed class OrleansFanOut : FanOut
             };
         }
 
-        _writer = _silos[0].Services.GetRequiredService<IGrainFactory>().GetGrain<IBenchWriterGrain>("writer");
-        var writerSilo = await _writer.GetSiloAsync();
+        var grains = _silos[0].Services.GetRequiredService<IGrainFactory>();
+        _writers = [.. Enumerable.Range(0, Writers).Select(i => grains.GetGrain<IBenchWriterGrain>($"writer-{i}"))];
+        var writerSilos = (await Task.WhenAll(_writers.Select(w => w.GetSiloAsync()))).Distinct().ToArray();
+        if (writerSilos.Length != 1)
+        {
+            throw new InvalidOperationException($"The writer grains landed on {writerSilos.Length} silos; they must share one.");
+        }
+
+        var writerSilo = writerSilos[0];
         var next = 0;
         for (var i = 0; i < _silos.Count; i++)
         {

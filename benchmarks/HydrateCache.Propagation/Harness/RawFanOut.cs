@@ -13,7 +13,7 @@ namespace HydrateCache.Propagation.Harness;
 /// is as large as our frame of the same update (<see cref="OursFanOut.FrameSize"/>): sequence and timestamp, then padding.
 /// Redis: SUBSCRIBE with an ordered <see cref="ChannelMessageQueue"/>, PUBLISH awaited. NATS: core subscription read
 /// by one loop per receiver, PUBLISH awaited. PostgreSQL: a dedicated LISTEN connection per receiver woken by
-/// <c>WaitAsync</c>, <c>SELECT pg_notify</c> on a dedicated connection with the payload in base64 (NOTIFY carries text).
+/// <c>WaitAsync</c>, <c>SELECT pg_notify</c> from a pooled <see cref="NpgsqlDataSource"/> with the payload in base64 (NOTIFY carries text).
 /// </summary>
 internal sealed class RawFanOut : FanOut
 {
@@ -154,17 +154,15 @@ internal sealed class RawFanOut : FanOut
             }));
         }
 
-        var publisher = new NpgsqlConnection(endpoint);
+        // A pooled data source, as an application publishes: concurrent publishes (the throughput mode's window) take
+        // connections of their own; one at a time they reuse one.
+        var publisher = NpgsqlDataSource.Create(endpoint);
         _owned.Add(publisher);
-        await publisher.OpenAsync();
-        var notify = new NpgsqlCommand("SELECT pg_notify($1, $2)", publisher);
-        _owned.Add(notify);
-        notify.Parameters.Add(new NpgsqlParameter { Value = channel });
-        notify.Parameters.Add(new NpgsqlParameter { Value = string.Empty });
-        await notify.PrepareAsync();
         _publish = async message =>
         {
-            notify.Parameters[1].Value = Convert.ToBase64String(message.Span);
+            await using var notify = publisher.CreateCommand("SELECT pg_notify($1, $2)");
+            notify.Parameters.Add(new NpgsqlParameter<string> { TypedValue = channel });
+            notify.Parameters.Add(new NpgsqlParameter<string> { TypedValue = Convert.ToBase64String(message.Span) });
             await notify.ExecuteNonQueryAsync();
         };
     }
