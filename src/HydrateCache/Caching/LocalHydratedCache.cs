@@ -167,8 +167,7 @@ public sealed partial class LocalHydratedCache<T> : ILocalHydratedCache<T>, IDis
     /// <inheritdoc />
     public bool TryGet(string key, [MaybeNullWhen(false)] out T value)
     {
-        if (_entries.TryGetValue(key, out var entry) && entry.HasValue
-            && (entry.ReadDeadline == Never || ReadClock() < entry.ReadDeadline))
+        if (_entries.TryGetValue(key, out var entry) && IsReadable(entry))
         {
             value = entry.Value!;
             return true;
@@ -181,8 +180,7 @@ public sealed partial class LocalHydratedCache<T> : ILocalHydratedCache<T>, IDis
     /// <inheritdoc />
     public bool TryGetEntry(string key, out HydratedEntry<T> entry)
     {
-        if (_entries.TryGetValue(key, out var found) && found.HasValue
-            && (found.ReadDeadline == Never || ReadClock() < found.ReadDeadline))
+        if (_entries.TryGetValue(key, out var found) && IsReadable(found))
         {
             entry = new HydratedEntry<T>(found.Value!, found.Version, found.SenderId, found.Ttl);
             return true;
@@ -371,6 +369,9 @@ public sealed partial class LocalHydratedCache<T> : ILocalHydratedCache<T>, IDis
     }
 
     private long NowTicks() => _timeProvider.GetUtcNow().UtcTicks;
+
+    /// <summary>Whether a read returns <paramref name="entry"/>: it holds a value whose <see cref="Entry.ReadDeadline"/> has not passed.</summary>
+    private bool IsReadable(Entry entry) => entry.HasValue && (entry.ReadDeadline == Never || ReadClock() < entry.ReadDeadline);
 
     /// <summary>The clock <see cref="Entry.ReadDeadline"/> is on: milliseconds of <see cref="Environment.TickCount64"/>, or <see cref="NowTicks"/>.</summary>
     private long ReadClock() => _coarseReadClock ? Environment.TickCount64 : NowTicks();
