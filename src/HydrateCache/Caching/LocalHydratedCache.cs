@@ -28,6 +28,9 @@ public sealed partial class LocalHydratedCache<T> : ILocalHydratedCache<T>, IDis
 {
     private const long Never = long.MaxValue;
 
+    /// <summary>The <see cref="Entry.ReadDeadline"/> of an entry without a value (a tombstone or an invalidation): before every read clock.</summary>
+    private const long Unreadable = long.MinValue;
+
     /// <summary>
     /// How much earlier than its expiry a read may treat an entry as expired on the coarse clock: the resolution of
     /// <see cref="Environment.TickCount64"/> (a jiffy on Linux, 15.6 ms on Windows) at most, so a read never returns an
@@ -371,7 +374,12 @@ public sealed partial class LocalHydratedCache<T> : ILocalHydratedCache<T>, IDis
     private long NowTicks() => _timeProvider.GetUtcNow().UtcTicks;
 
     /// <summary>Whether a read returns <paramref name="entry"/>: it holds a value whose <see cref="Entry.ReadDeadline"/> has not passed.</summary>
-    private bool IsReadable(Entry entry) => entry.HasValue && (entry.ReadDeadline == Never || ReadClock() < entry.ReadDeadline);
+    /// <remarks>One field decides it (<see cref="Entry.ReadDeadline"/> is <see cref="Unreadable"/> for an entry without a value), so a hit without a TTL reads no clock and a hit with one reads the clock once.</remarks>
+    private bool IsReadable(Entry entry)
+    {
+        var deadline = entry.ReadDeadline;
+        return deadline == Never || ReadClock() < deadline;
+    }
 
     /// <summary>The clock <see cref="Entry.ReadDeadline"/> is on: milliseconds of <see cref="Environment.TickCount64"/>, or <see cref="NowTicks"/>.</summary>
     private long ReadClock() => _coarseReadClock ? Environment.TickCount64 : NowTicks();
@@ -498,7 +506,7 @@ public sealed partial class LocalHydratedCache<T> : ILocalHydratedCache<T>, IDis
 
         public long ExpiresAtTicks { get; } = expiresAtTicks;
 
-        /// <summary>Gets the expiry on the cache's read clock (see <see cref="ReadClock"/>), for <see cref="TryGet"/>; <see cref="Never"/> without a TTL.</summary>
+        /// <summary>Gets the expiry on the cache's read clock (see <see cref="ReadClock"/>), for <see cref="TryGet"/>; <see cref="Never"/> without a TTL, <see cref="Unreadable"/> without a value.</summary>
         public long ReadDeadline { get; } = readDeadline;
 
         public bool IsTombstone { get; } = isTombstone;
@@ -512,10 +520,10 @@ public sealed partial class LocalHydratedCache<T> : ILocalHydratedCache<T>, IDis
         public bool HasValue { get; } = !isTombstone && !isInvalidated;
 
         public static Entry Tombstone(HybridTimestamp version, Guid senderId, long nowTicks) =>
-            new(default, version, senderId, null, Never, Never, isTombstone: true, nowTicks);
+            new(default, version, senderId, null, Never, Unreadable, isTombstone: true, nowTicks);
 
         public static Entry Invalidated(HybridTimestamp version, Guid senderId) =>
-            new(default, version, senderId, null, Never, Never, isTombstone: false, tombstoneSinceTicks: 0, isInvalidated: true);
+            new(default, version, senderId, null, Never, Unreadable, isTombstone: false, tombstoneSinceTicks: 0, isInvalidated: true);
 
         public bool IsVisible(long nowTicks) => HasValue && (ExpiresAtTicks == Never || nowTicks < ExpiresAtTicks);
     }
