@@ -31,11 +31,12 @@ internal abstract class FanOut : IAsyncDisposable
         {
             "raw" => await RawFanOut.CreateAsync(transport, nodes),
             "ours" => await OursFanOut.CreateAsync(transport, nodes),
-            "orleans" => await OrleansFanOut.CreateAsync(transport, nodes),
+            "orleans" => await OrleansFanOut.CreateAsync(transport, nodes, throughGrains: true),
+            "orleans-direct" => await OrleansFanOut.CreateAsync(transport, nodes, throughGrains: false),
             "fusioncache" => transport == "redis"
                 ? await FusionFanOut.CreateAsync(nodes)
                 : throw new ArgumentException("FusionCache runs on Redis only (L2 + backplane)."),
-            _ => throw new ArgumentException($"Unknown variant '{variant}': use raw, ours, orleans or fusioncache."),
+            _ => throw new ArgumentException($"Unknown variant '{variant}': use raw, ours, orleans, orleans-direct or fusioncache."),
         };
         try
         {

@@ -26,8 +26,7 @@ public interface IBenchWriterGrain : IGrainWithStringKey
 [global::Orleans.Placement.PreferLocalPlacement]
 public sealed class BenchWriterGrain(IHydratePublisher<Tick> publisher, ILocalSiloDetails silo) : Grain, IBenchWriterGrain
 {
-    public Task PublishAsync(int sequence) =>
-        publisher.PublishAsync(sequence < 0 ? "warmup" : $"key-{sequence % FanOut.Keys}", new Tick(sequence, Stopwatch.GetTimestamp()));
+    public Task PublishAsync(int sequence) => OrleansFanOut.Publish(publisher, sequence);
 
     public Task<string> GetSiloAsync() => Task.FromResult(silo.SiloAddress.ToString());
 }
@@ -35,8 +34,10 @@ public sealed class BenchWriterGrain(IHydratePublisher<Tick> publisher, ILocalSi
 /// <summary>
 /// Ours through Orleans: N silos in this process (localhost clustering, each silo its own transport client, as
 /// separate processes would have), <c>AddHydrateCacheStreams</c> with one channel; writer grains on one silo publish
-/// (the harness calls one per message, at the paced rate; a key always goes through the same one of
-/// <see cref="Writers"/> grains, as a grain owns its data, so concurrent publishes run on several activations), and an
+/// (the harness calls one per message, at the paced rate; one grain per key, as a grain owns its data, so publishes
+/// of different keys run on different activations and those of one key one after the other), or, in the variant
+/// <c>orleans-direct</c>, code of the writer's silo outside grains calls <see cref="IHydratePublisher{T}"/> itself (as
+/// an endpoint hosted in the silo would: the same library path without a grain call per update), and an
 /// arrival is the <see cref="ILocalHydratedCache{T}.Changed"/>
 /// event of a silo's cache. The writer's own silo applies its write at once (not recorded); the receivers are the
 /// other N − 1 silos, so "visible on all" is visible on every silo of the cluster.
@@ -46,27 +47,32 @@ internal sealed class OrleansFanOut : FanOut
     private readonly List<IHost> _silos = [];
     private readonly TransportChoice _transports;
     private readonly int[] _receiverOfSilo;
-    /// <summary>The number of writer grains; a key's writer is its key index modulo this.</summary>
-    public const int Writers = 16;
+    /// <summary>The number of writer grains: one per key.</summary>
+    public const int Writers = Keys;
 
     private IBenchWriterGrain[] _writers = [];
 
-    private OrleansFanOut(TransportChoice transports, int silos)
+    private readonly bool _throughGrains;
+    private IHydratePublisher<Tick>? _directPublisher;
+
+    private OrleansFanOut(TransportChoice transports, int silos, bool throughGrains)
     {
         _transports = transports;
         _receiverOfSilo = new int[silos];
+        _throughGrains = throughGrains;
     }
 
     public override int Receivers => _receiverOfSilo.Length - 1;
 
-    public static async Task<FanOut> CreateAsync(string transport, int silos)
+    /// <summary>Starts <paramref name="silos"/> silos on <paramref name="transport"/>; updates are published by writer grains, or with <paramref name="throughGrains"/> false by the writer silo's <see cref="IHydratePublisher{T}"/> directly.</summary>
+    public static async Task<FanOut> CreateAsync(string transport, int silos, bool throughGrains)
     {
         if (silos < 2)
         {
             throw new ArgumentException("The Orleans mode needs at least 2 silos (the writer's and a receiver).");
         }
 
-        var fanOut = new OrleansFanOut(TransportChoice.Create(transport), silos);
+        var fanOut = new OrleansFanOut(TransportChoice.Create(transport), silos, throughGrains);
         try
         {
             await fanOut.StartAsync();
@@ -80,7 +86,11 @@ internal sealed class OrleansFanOut : FanOut
     }
 
     public override ValueTask PublishAsync(int sequence) =>
-        new(_writers[sequence < 0 ? 0 : sequence % Keys % Writers].PublishAsync(sequence));
+        new(_directPublisher is { } publisher ? Publish(publisher, sequence) : _writers[sequence < 0 ? 0 : sequence % Writers].PublishAsync(sequence));
+
+    /// <summary>Publishes update <paramref name="sequence"/> of the harness, stamped now (in a writer grain or on the writer's silo).</summary>
+    internal static Task Publish(IHydratePublisher<Tick> publisher, int sequence) =>
+        publisher.PublishAsync(sequence < 0 ? "warmup" : $"key-{sequence % Keys}", new Tick(sequence, Stopwatch.GetTimestamp()));
 
     public override async ValueTask DisposeAsync()
     {
@@ -146,6 +156,10 @@ internal sealed class OrleansFanOut : FanOut
         {
             var address = _silos[i].Services.GetRequiredService<ILocalSiloDetails>().SiloAddress.ToString();
             Volatile.Write(ref _receiverOfSilo[i], address == writerSilo ? -1 : next++);
+            if (address == writerSilo && !_throughGrains)
+            {
+                _directPublisher = _silos[i].Services.GetRequiredService<IHydratePublisher<Tick>>();
+            }
         }
     }
 
