@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Diagnostics;
 using System.Formats.Cbor;
 using System.Security.Cryptography;
@@ -41,8 +40,6 @@ internal static class FrameSignature
 
     /// <summary>The shortest signing key accepted: as long as the hash output (RFC 2104 section 3).</summary>
     public const int MinKeyLength = 32;
-
-    private const int StackLimit = 1024;
 
     private static ReadOnlySpan<byte> Label => "hydratecache-signature-v1"u8;
 
@@ -169,21 +166,6 @@ internal static class FrameSignature
     private static void ComputeMac(HydrateKey key, ReadOnlySpan<byte> domain, ReadOnlySpan<byte> signed, Span<byte> destination)
     {
         Debug.Assert(key.Length >= MinKeyLength, "signing keys are checked when they are obtained");
-        var length = domain.Length + signed.Length;
-        byte[]? rented = null;
-        var buffer = length <= StackLimit ? stackalloc byte[StackLimit] : (rented = ArrayPool<byte>.Shared.Rent(length));
-        try
-        {
-            domain.CopyTo(buffer);
-            signed.CopyTo(buffer[domain.Length..]);
-            HMACSHA256.HashData(key.GetMaterial(), buffer[..length], destination);
-        }
-        finally
-        {
-            if (rented is not null)
-            {
-                ArrayPool<byte>.Shared.Return(rented);
-            }
-        }
+        key.ComputeHmacSha256(domain, signed, destination);
     }
 }
