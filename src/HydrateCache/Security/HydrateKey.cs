@@ -24,8 +24,11 @@ public sealed class HydrateKey
 
     private readonly byte[] _material;
 
-    /// <summary>HMAC-SHA256 instances keyed with this key, reused across frames (creating one costs more than the MAC of a frame).</summary>
+    // Keyed HMAC-SHA256 and AES-GCM instances, reused across frames: creating one (a native context and key schedule)
+    // costs more than the operation on a small frame. Created on first use, so a key only ever used for one purpose
+    // holds no instance of the other.
     private SlotPool<IncrementalHash>? _macs;
+    private SlotPool<AesGcm>? _ciphers;
 
     /// <summary>Initializes a new instance of the <see cref="HydrateKey"/> class with a copy of <paramref name="material"/>.</summary>
     /// <param name="id">The key id: 1 to 64 characters, unique among the keys of one purpose of a channel. Not secret.</param>
@@ -65,7 +68,7 @@ public sealed class HydrateKey
     /// <param name="destination">Where the 32-byte tag goes.</param>
     internal void ComputeHmacSha256(ReadOnlySpan<byte> first, ReadOnlySpan<byte> second, Span<byte> destination)
     {
-        var pool = Volatile.Read(ref _macs) ?? Interlocked.CompareExchange(ref _macs, new SlotPool<IncrementalHash>(), null) ?? _macs;
+        var pool = PoolOf(ref _macs);
         var mac = pool.TryTake(out var slot) ?? IncrementalHash.CreateHMAC(HashAlgorithmName.SHA256, _material);
         try
         {
@@ -82,6 +85,22 @@ public sealed class HydrateKey
 
         pool.Return(slot, mac);
     }
+
+    /// <summary>Takes an AES-GCM instance keyed with this key (tags of <paramref name="tagLength"/> bytes); give it back with <see cref="ReturnAesGcm"/>.</summary>
+    /// <param name="tagLength">The tag length; every caller of one key uses the same.</param>
+    /// <param name="slot">The slot to give it back to.</param>
+    /// <returns>An instance only the caller uses until it gives it back.</returns>
+    internal AesGcm RentAesGcm(int tagLength, out int slot) =>
+        PoolOf(ref _ciphers).TryTake(out slot) ?? new AesGcm(_material, tagLength);
+
+    /// <summary>Gives back an instance from <see cref="RentAesGcm"/> after an operation that completed (a failed tag check included: every operation starts afresh).</summary>
+    /// <param name="slot">The slot <see cref="RentAesGcm"/> gave.</param>
+    /// <param name="aes">The instance.</param>
+    internal void ReturnAesGcm(int slot, AesGcm aes) => PoolOf(ref _ciphers).Return(slot, aes);
+
+    private static SlotPool<T> PoolOf<T>(ref SlotPool<T>? pool)
+        where T : class =>
+        Volatile.Read(ref pool) ?? Interlocked.CompareExchange(ref pool, new SlotPool<T>(), null) ?? pool!;
 
     /// <summary>Creates a key from base64 text, as kept in a secret store or configuration.</summary>
     /// <param name="id">The key id.</param>

@@ -43,8 +43,9 @@ internal static class PayloadCipher
         try
         {
             associated = WriteAssociatedData(associated, context, entryKey, version, sender);
-            using var aes = new AesGcm(key.GetMaterial(), TagLength);
+            var aes = key.RentAesGcm(TagLength, out var slot);
             aes.Encrypt(nonce, plaintext, sealedPayload.AsSpan(0, plaintext.Length), sealedPayload.AsSpan(plaintext.Length), associated);
+            key.ReturnAesGcm(slot, aes);
             return sealedPayload;
         }
         finally
@@ -73,15 +74,21 @@ internal static class PayloadCipher
         try
         {
             associated = WriteAssociatedData(associated, context, entryKey, version, sender);
-            using var aes = new AesGcm(key.GetMaterial(), TagLength);
+            var aes = key.RentAesGcm(TagLength, out var slot);
             var cipherLength = plaintext.Length;
-            aes.Decrypt(nonce, sealedPayload[..cipherLength], sealedPayload[cipherLength..], plaintext, associated);
-            return true;
-        }
-        catch (AuthenticationTagMismatchException)
-        {
-            plaintext.Clear();
-            return false;
+            var authentic = true;
+            try
+            {
+                aes.Decrypt(nonce, sealedPayload[..cipherLength], sealedPayload[cipherLength..], plaintext, associated);
+            }
+            catch (AuthenticationTagMismatchException)
+            {
+                plaintext.Clear();
+                authentic = false;
+            }
+
+            key.ReturnAesGcm(slot, aes);
+            return authentic;
         }
         finally
         {
