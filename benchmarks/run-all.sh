@@ -68,7 +68,7 @@ machine_facts() {
   echo "## Machine"
   echo
   echo "- when: $(date -u '+%Y-%m-%d %H:%M UTC'); load average (1/5/15 min): $(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo n/a)"
-  echo "- commit: $(git rev-parse --short HEAD)$(git diff --quiet HEAD -- src benchmarks samples || echo ' (with uncommitted changes)')"
+  echo "- commit: $(git rev-parse --short HEAD)$(git diff --quiet HEAD -- src benchmarks samples ':(exclude)benchmarks/results' || echo ' (with uncommitted changes)')"
   echo "- CPU: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo 2>/dev/null | cut -d: -f2 | sed 's/^ //' || echo n/a)"
   echo "- memory: $(awk '/MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo 2>/dev/null || echo n/a); OS: $(uname -sr)"
   echo "- .NET SDK $(dotnet --version); runtime $(dotnet --list-runtimes | grep -m1 'Microsoft.NETCore.App' | cut -d' ' -f2)"

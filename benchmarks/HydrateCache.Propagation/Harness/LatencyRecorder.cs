@@ -108,6 +108,27 @@ internal sealed class LatencyRecorder
         return lost;
     }
 
+    /// <summary>
+    /// The number of (receiver, key) pairs, over the first <paramref name="messages"/> messages published round-robin over
+    /// <paramref name="keys"/> keys, whose newest update never arrived: the receiver ended stale. A receiver may skip an
+    /// update a later one of its key replaced (counted in <see cref="Lost"/>) and still end current; this counts the ones that did not.
+    /// </summary>
+    public int StaleAtEnd(int keys, int messages = -1)
+    {
+        var count = messages < 0 ? Messages : messages;
+        var stale = 0;
+        for (var r = 0; r < Receivers; r++)
+        {
+            // Message m updates key m % keys, so the last `keys` messages are the newest update of every key.
+            for (var m = Math.Max(0, count - keys); m < count; m++)
+            {
+                stale += double.IsNaN(_firstSeen[(r * Messages) + m]) ? 1 : 0;
+            }
+        }
+
+        return stale;
+    }
+
     private IEnumerable<double> Slice(int receiver, int messages) =>
         new ArraySegment<double>(_firstSeen, receiver * Messages, messages < 0 ? Messages : messages);
 }

@@ -58,13 +58,18 @@ internal sealed class Report
     public Action<StringBuilder, Medians>? After { get; init; }
 }
 
-/// <summary>The median of every metric of every case.</summary>
-internal sealed class Medians(IReadOnlyDictionary<CaseKey, IReadOnlyDictionary<string, double>> medians)
+/// <summary>The median of every metric of every case, and its worst (largest) run.</summary>
+internal sealed class Medians(IReadOnlyDictionary<CaseKey, IReadOnlyDictionary<string, double>> medians, IReadOnlyDictionary<CaseKey, IReadOnlyDictionary<string, double>> maxima)
 {
     public IEnumerable<CaseKey> Cases => medians.Keys;
 
-    public double this[CaseKey key, string metric] =>
-        medians.TryGetValue(key, out var metrics) && metrics.TryGetValue(metric, out var value) ? value : double.NaN;
+    public double this[CaseKey key, string metric] => Lookup(medians, key, metric);
+
+    /// <summary>Gets the largest value of a metric over the case's runs: a loss in one run of three is a loss, whatever the median says.</summary>
+    public double Max(CaseKey key, string metric) => Lookup(maxima, key, metric);
+
+    private static double Lookup(IReadOnlyDictionary<CaseKey, IReadOnlyDictionary<string, double>> values, CaseKey key, string metric) =>
+        values.TryGetValue(key, out var metrics) && metrics.TryGetValue(metric, out var value) ? value : double.NaN;
 }
 
 /// <summary>
@@ -112,10 +117,7 @@ internal static class Runner
             }
         }
 
-        var medians = new Medians(runs.ToDictionary(
-            pair => pair.Key,
-            pair => (IReadOnlyDictionary<string, double>)pair.Value.SelectMany(r => r.Metrics.Keys).Distinct()
-                .ToDictionary(metric => metric, metric => Stats.Median(pair.Value.Select(r => r[metric])))));
+        var medians = new Medians(Aggregate(runs, Stats.Median), Aggregate(runs, values => values.Where(v => !double.IsNaN(v)).DefaultIfEmpty(double.NaN).Max()));
         var text = Render(report, cases, runs, medians, repeat);
         Console.WriteLine();
         Console.WriteLine(text);
@@ -129,6 +131,12 @@ internal static class Runner
 
         return failures == 0 ? 0 : 1;
     }
+
+    private static Dictionary<CaseKey, IReadOnlyDictionary<string, double>> Aggregate(Dictionary<CaseKey, List<RunResult>> runs, Func<IEnumerable<double>, double> aggregate) =>
+        runs.ToDictionary(
+            pair => pair.Key,
+            pair => (IReadOnlyDictionary<string, double>)pair.Value.SelectMany(r => r.Metrics.Keys).Distinct()
+                .ToDictionary(metric => metric, metric => aggregate(pair.Value.Select(r => r[metric]))));
 
     private static string Render(Report report, IReadOnlyList<BenchCase> cases, Dictionary<CaseKey, List<RunResult>> runs, Medians medians, int repeat)
     {
