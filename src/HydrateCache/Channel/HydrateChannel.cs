@@ -47,6 +47,7 @@ public sealed class HydrateChannel<T> : IAsyncDisposable
     private readonly string _publishSpanName;
     private readonly string _processSpanName;
     private readonly SlotPool<FrameBuffers> _frameBuffers = new();
+    private readonly SlotPool<CborReader> _envelopeReaders = new();
     private long _sequence;
     private int _warmStartRecorded;
 
@@ -729,7 +730,10 @@ public sealed class HydrateChannel<T> : IAsyncDisposable
             return null;
         }
 
-        var result = HydrateEnvelope.TryRead(frame, _maxMessageBytes, out var envelope);
+        var reader = _envelopeReaders.TryTake(out var readerSlot) ?? HydrateEnvelope.CreateReader();
+        var result = HydrateEnvelope.TryRead(frame, _maxMessageBytes, reader, out var envelope);
+        reader.Reset(ReadOnlyMemory<byte>.Empty);
+        _envelopeReaders.Return(readerSlot, reader);
         if (result != EnvelopeReadResult.Success)
         {
             reason = ToDropReason(result);
@@ -904,7 +908,6 @@ public sealed class HydrateChannel<T> : IAsyncDisposable
         }
     }
 
-    /// <summary>Loads single keys from the source for <see cref="LocalHydratedCache{T}.GetOrLoadAsync"/>, counting them.</summary>
     /// <summary>The scratch buffers one frame is encoded in: the payload, then the envelope around it.</summary>
     private sealed class FrameBuffers
     {
@@ -916,6 +919,7 @@ public sealed class HydrateChannel<T> : IAsyncDisposable
         public CborWriter Envelope { get; } = HydrateEnvelope.CreateWriter();
     }
 
+    /// <summary>Loads single keys from the source for <see cref="LocalHydratedCache{T}.GetOrLoadAsync"/>, counting them.</summary>
     private sealed class KeyLoader(HydrateChannel<T> channel, IHydrationSource<T> source) : IHydrationKeyLoader<T>
     {
         public bool LoadsMissingKeys => channel._invalidationMode == HydrateInvalidationMode.Always;

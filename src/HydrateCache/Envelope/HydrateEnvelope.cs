@@ -210,7 +210,25 @@ internal readonly record struct HydrateEnvelope(
     /// <param name="frame">The bytes received from the transport.</param>
     /// <param name="maxFrameBytes">Frames longer than this are rejected before parsing.</param>
     /// <param name="envelope">The decoded envelope when the result is <see cref="EnvelopeReadResult.Success"/>.</param>
-    public static EnvelopeReadResult TryRead(ReadOnlyMemory<byte> frame, int maxFrameBytes, out HydrateEnvelope envelope)
+    public static EnvelopeReadResult TryRead(ReadOnlyMemory<byte> frame, int maxFrameBytes, out HydrateEnvelope envelope) =>
+        TryRead(frame, maxFrameBytes, reader: null, out envelope);
+
+    /// <summary>Creates the reader <see cref="TryRead(ReadOnlyMemory{byte}, int, CborReader?, out HydrateEnvelope)"/> reuses: strict conformance, as frames are written.</summary>
+    /// <returns>A reader over no data.</returns>
+    public static CborReader CreateReader() => new(ReadOnlyMemory<byte>.Empty, CborConformanceMode.Strict);
+
+    /// <summary>Decodes one frame with a reusable reader, so a receive path allocates no reader per frame.</summary>
+    /// <param name="frame">The bytes received from the transport.</param>
+    /// <param name="maxFrameBytes">Frames longer than this are rejected before parsing.</param>
+    /// <param name="reader">
+    /// A reader from <see cref="CreateReader"/>, used by one caller at a time and reset to <paramref name="frame"/> first
+    /// (so a reader left anywhere by a malformed frame is fine); a new one when <see langword="null"/>. The envelope does
+    /// not refer to it afterwards, but the caller should reset it to no data before pooling it, so it does not keep the
+    /// frame's memory alive.
+    /// </param>
+    /// <param name="envelope">The decoded envelope when the result is <see cref="EnvelopeReadResult.Success"/>.</param>
+    /// <returns>Whether the frame was decoded, and if not, why.</returns>
+    public static EnvelopeReadResult TryRead(ReadOnlyMemory<byte> frame, int maxFrameBytes, CborReader? reader, out HydrateEnvelope envelope)
     {
         envelope = default;
         if (frame.Length > maxFrameBytes)
@@ -225,7 +243,16 @@ internal readonly record struct HydrateEnvelope(
 
         try
         {
-            return TryReadCore(new CborReader(frame, CborConformanceMode.Strict), out envelope);
+            if (reader is null)
+            {
+                reader = new CborReader(frame, CborConformanceMode.Strict);
+            }
+            else
+            {
+                reader.Reset(frame);
+            }
+
+            return TryReadCore(reader, out envelope);
         }
         catch (Exception ex) when (IsMalformedCbor(ex))
         {

@@ -35,6 +35,42 @@ public class EnvelopePropertyTests
             iter: 10_000);
 
     [Fact]
+    public void TryRead_ReusedReader_ReadsEveryFrameAsAFreshReaderDoes()
+    {
+        // One reader across a sequence of valid and damaged frames, as a channel's receive path reuses it: a frame that
+        // left it mid-item (or threw inside it) must not change how the next frame reads.
+        var reader = HydrateEnvelope.CreateReader();
+        var readAfterAFailure = 0;
+        var previousFailed = false;
+        Gen.Select(PropertyGens.Envelope, PropertyGens.Mutation.Array[0, 3]).Array[1, 8].Sample(
+            frames =>
+            {
+                foreach (var (envelope, mutations) in frames)
+                {
+                    var bytes = PropertyGens.Mutate(envelope.ToArray(), mutations);
+                    var fresh = HydrateEnvelope.TryRead(bytes, Limit, out var expected);
+                    Assert.Equal(fresh, HydrateEnvelope.TryRead(bytes, Limit, reader, out var actual));
+                    if (fresh == EnvelopeReadResult.Success)
+                    {
+                        AssertEquivalent(expected, actual);
+                        readAfterAFailure += previousFailed ? 1 : 0;
+                    }
+                    else
+                    {
+                        Assert.Equal(default, actual);
+                    }
+
+                    previousFailed = fresh != EnvelopeReadResult.Success;
+                }
+            },
+            PropertyGens.Output,
+            iter: 2_000,
+            threads: 1); // one reader, one thread, as on a receive path
+        // The property is only exercised if valid frames followed rejected ones on the same reader.
+        Assert.True(readAfterAFailure > 0, "no frame was read right after a rejected one");
+    }
+
+    [Fact]
     public void TryRead_HostileCorpus_NeverThrowsAndAcceptedFramesReEncode()
     {
         var corpus = new HostileFrameCorpus(HostileFrameCorpus.NewSeed(), 16 * 1024);

@@ -102,11 +102,25 @@ public class ChannelRecoveryTests : IAsyncLifetime
             await publisher.PublishAsync($"k{i}", $"v{i}", cancellationToken: Token);
         }
 
-        await Eventually.TrueAsync(() => receiver.Statistics.Unrecovered == 5, "the five evicted messages were given up");
+        // The count rises just before the event is raised (on the receive thread): wait for both.
+        await Eventually.TrueAsync(
+            () =>
+            {
+                lock (losses)
+                {
+                    return receiver.Statistics.Unrecovered == 5 && losses.Count > 0;
+                }
+            },
+            "the five evicted messages were given up and reported");
 
         Assert.Equal(5, lossy.Killed);
         Assert.Equal(15, cache.Count);
-        var loss = Assert.Single(losses);
+        HydrateLossEventArgs loss;
+        lock (losses)
+        {
+            loss = Assert.Single(losses);
+        }
+
         Assert.Equal(HydrateLossReason.Unrecoverable, loss.Reason);
         Assert.Equal(publisher.SenderId, loss.SenderId);
         Assert.Equal(5, loss.Count);
