@@ -2,6 +2,7 @@ using HydrateCache.Kafka;
 using HydrateCache.Nats;
 using HydrateCache.Postgres;
 using HydrateCache.Redis;
+using Microsoft.Extensions.Logging;
 using NATS.Client.Core;
 using Npgsql;
 using StackExchange.Redis;
@@ -85,13 +86,14 @@ internal sealed class TransportChoice : IAsyncDisposable
     }
 
     /// <summary>Creates the transport of one silo or process: a shared bus in memory, its own client (connection) otherwise.</summary>
-    public ITransport CreateClient() => Name switch
+    /// <param name="loggerFactory">Where the transport logs (drops, reconnects); none when <see langword="null"/>.</param>
+    public ITransport CreateClient(ILoggerFactory? loggerFactory = null) => Name switch
     {
         "inmemory" => _bus!,
-        "redis" => new RedisTransport(Own(ConnectionMultiplexer.Connect(Endpoint!))),
-        "nats" => new NatsTransport(Own(new NatsConnection(new NatsOpts { Url = Endpoint!, Name = "hydratecache-sample" }))),
-        "postgres" => new PostgresTransport(Own(NpgsqlDataSource.Create(Endpoint!))),
-        "kafka" => new KafkaTransport(new KafkaTransportOptions { BootstrapServers = Endpoint!, ConsumerFetchWaitMax = KafkaFetchWait }),
+        "redis" => new RedisTransport(Own(ConnectionMultiplexer.Connect(Endpoint!)), new RedisTransportOptions { LoggerFactory = loggerFactory }),
+        "nats" => new NatsTransport(Own(new NatsConnection(new NatsOpts { Url = Endpoint!, Name = "hydratecache-sample" })), new NatsTransportOptions { LoggerFactory = loggerFactory }),
+        "postgres" => new PostgresTransport(Own(NpgsqlDataSource.Create(Endpoint!)), new PostgresTransportOptions { LoggerFactory = loggerFactory }),
+        "kafka" => new KafkaTransport(new KafkaTransportOptions { BootstrapServers = Endpoint!, ConsumerFetchWaitMax = KafkaFetchWait, LoggerFactory = loggerFactory }),
         _ => throw new InvalidOperationException(Name),
     };
 

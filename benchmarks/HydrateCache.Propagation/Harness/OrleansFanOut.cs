@@ -123,7 +123,7 @@ internal sealed class OrleansFanOut : FanOut
                 {
                     _ = _transports.IsShared
                         ? hydrate.AddTransport("bus", _transports.CreateClient())
-                        : hydrate.AddTransport("bus", _ => _transports.CreateClient());
+                        : hydrate.AddTransport("bus", services => _transports.CreateClient(services.GetRequiredService<ILoggerFactory>()));
                     hydrate.AddChannel<Tick>("ticks", "bus").Configure(options => options.TopicPrefix = topicPrefix);
                 }));
             var host = builder.Build();
