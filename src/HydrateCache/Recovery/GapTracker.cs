@@ -11,9 +11,10 @@ namespace HydrateCache;
 /// order, and another receiver's request for the same range, seen on the control topic, makes this one unnecessary), then
 /// again after each retry interval, and given up after the last attempt, or at once when the sender says it no longer
 /// holds it: those sequences are reported as unrecoverable, for repair by other means.</para>
-/// <para>A lost tail announced by a heartbeat is not asked for while the sender's data is still arriving here and has
-/// not reached it: heartbeats overtake a backlog in this receiver's own subscription buffer (a burst), and asking then
-/// would retransmit what is merely queued, or report it lost when the sender's window no longer holds it.</para>
+/// <para>A lost tail announced by a heartbeat is neither asked for nor given up while the sender's data is still
+/// arriving here and has not reached it: heartbeats overtake a backlog in this receiver's own subscription buffer (a
+/// burst), and asking then would retransmit what is merely queued, and giving up when the sender's window (its floor)
+/// has passed it would report as lost what is still on its way, sending the receiver to repair for nothing.</para>
 /// <para>The first time a sender is heard of, everything before is requested <em>since</em> this receiver started: the
 /// sender answers with what it published after that time, and tells where that starts (the floor), so a receiver that
 /// joins late does not ask for a sender's whole history.</para>
@@ -122,8 +123,9 @@ internal sealed class GapTracker
             state.Highest = lastSequence;
         }
 
-        // Ranges asked for since the start need the sender's floor (a NAK reply) to tell lost from not needed.
-        return firstAvailable > 1 ? Remove(state, 1, firstAvailable - 1, onlyKnown: true).Removed : 0;
+        // Ranges asked for since the start need the sender's floor (a NAK reply) to tell lost from not needed. A queued
+        // tail below the floor is not lost either: it is still on its way, and arrives (or is skipped, which makes it a gap).
+        return firstAvailable > 1 ? Remove(state, 1, firstAvailable - 1, onlyKnown: true, keep: missing => IsQueued(state, missing, now)).Removed : 0;
     }
 
     /// <summary>Another receiver asked for <paramref name="ranges"/>: the retransmission will reach this one too, so its own request waits.</summary>
@@ -199,9 +201,8 @@ internal sealed class GapTracker
                     continue;
                 }
 
-                if (missing.Announced && missing.Attempts == 0 && missing.Range.From > state.HighestArrived && now - state.LastArrival < _heartbeatTicks)
+                if (IsQueued(state, missing, now))
                 {
-                    // The sender's data is still arriving and has not reached this announced tail: queued, not lost (yet).
                     missing.DueAt = state.LastArrival + _heartbeatTicks;
                     continue;
                 }
@@ -261,6 +262,13 @@ internal sealed class GapTracker
 
         return next;
     }
+
+    /// <summary>
+    /// Whether <paramref name="missing"/> is a tail a heartbeat announced that the sender's data, still arriving (within a
+    /// heartbeat interval), has not reached yet: queued in this receiver's subscription buffer, not lost (yet).
+    /// </summary>
+    private bool IsQueued(SenderState state, MissingRange missing, long now) =>
+        missing.Announced && missing.Attempts == 0 && missing.Range.From > state.HighestArrived && now - state.LastArrival < _heartbeatTicks;
 
     private SenderState Add(Guid sender, long now)
     {
@@ -340,14 +348,14 @@ internal sealed class GapTracker
     }
 
     /// <summary>Removes [from, to] from the missing ranges; returns how many sequences were removed and how many of those had been requested.</summary>
-    private static (ulong Removed, ulong Requested) Remove(SenderState state, ulong from, ulong to, bool onlyKnown = false, bool onlyFirstContact = false)
+    private static (ulong Removed, ulong Requested) Remove(SenderState state, ulong from, ulong to, bool onlyKnown = false, bool onlyFirstContact = false, Func<MissingRange, bool>? keep = null)
     {
         ulong removed = 0;
         ulong requested = 0;
         for (var i = state.Missing.Count - 1; i >= 0; i--)
         {
             var missing = state.Missing[i];
-            if ((onlyKnown && missing.FirstContact) || (onlyFirstContact && !missing.FirstContact))
+            if ((onlyKnown && missing.FirstContact) || (onlyFirstContact && !missing.FirstContact) || (keep?.Invoke(missing) ?? false))
             {
                 continue;
             }

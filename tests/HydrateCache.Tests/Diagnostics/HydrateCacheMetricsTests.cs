@@ -88,7 +88,10 @@ public sealed class HydrateCacheMetricsTests : IAsyncLifetime
         }
 
         await channelB.PublishAsync("b0", "v", cancellationToken: Token);
-        await Eventually.TrueAsync(() => channelA.Statistics.Received == 4 && channelB.Statistics.Received == 4, "both received all four");
+        // The outcome is measured after the message is counted as received: wait for the measurements themselves.
+        await Eventually.TrueAsync(
+            () => metricsA.Sum("hydratecache.updates.applied") == 4 && metricsB.Sum("hydratecache.updates.applied") == 4,
+            "both applied (or recognised) all four");
 
         Assert.Equal(3, metricsA.Sum("hydratecache.messages.published"));
         Assert.Equal(1, metricsB.Sum("hydratecache.messages.published"));

@@ -157,6 +157,54 @@ public class GapTrackerTests
     }
 
     [Fact]
+    public void OnHeartbeat_QueuedTailBelowTheSendersFloor_IsNotGivenUpWhileTheDataArrives()
+    {
+        // A backlog longer than the sender's window: the next heartbeat's floor passes the announced tail that is still
+        // queued here. It arrives later; nothing was lost, so nothing may be reported unrecoverable.
+        var tracker = TrackerHeard(5);
+        tracker.OnHeartbeat(Sender, 100, 1, 1000);
+        tracker.OnData(Sender, 6, 1900);
+
+        Assert.Equal(0UL, tracker.OnHeartbeat(Sender, 200, 150, 2000));
+
+        for (ulong sequence = 7; sequence <= 200; sequence++)
+        {
+            tracker.OnData(Sender, sequence, 2100);
+        }
+
+        Assert.Equal(0UL, tracker.MissingCount);
+        Assert.Equal(195, tracker.Recovered); // 6 to 200: every one of them arrived after it was announced missing
+    }
+
+    [Fact]
+    public void OnHeartbeat_TailBelowTheSendersFloor_AfterTheDataStopped_IsGivenUp()
+    {
+        // The same tail once the data has stopped for a heartbeat interval: lost, and the sender no longer holds it.
+        var tracker = TrackerHeard(5);
+        tracker.OnHeartbeat(Sender, 100, 1, 1000);
+        tracker.OnData(Sender, 6, 1100);
+
+        Assert.Equal(94UL, tracker.OnHeartbeat(Sender, 100, 101, 2100));
+
+        Assert.Equal(0UL, tracker.MissingCount);
+    }
+
+    [Fact]
+    public void OnHeartbeat_DataSkippedPastPartOfAQueuedTail_ThatPartIsGivenUpBelowTheFloor()
+    {
+        // Data that passed 7..8 shows they are not queued: below the floor they are lost, while 11.. is still on its way.
+        var tracker = TrackerHeard(5);
+        tracker.OnHeartbeat(Sender, 100, 1, 1000);
+        tracker.OnData(Sender, 6, 1100);
+        tracker.OnData(Sender, 9, 1200);
+        tracker.OnData(Sender, 10, 1300);
+
+        Assert.Equal(2UL, tracker.OnHeartbeat(Sender, 100, 50, 2000));
+
+        Assert.Equal(90UL, tracker.MissingCount);
+    }
+
+    [Fact]
     public void Collect_UnansweredRequests_AreRetriedThenGivenUp()
     {
         var tracker = TrackerHeard(1);
